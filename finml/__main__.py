@@ -1,0 +1,3 @@
+from finml.cli import main
+
+main()

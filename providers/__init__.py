@@ -1,0 +1,14 @@
+"""Cloud provider plug-ins. Built-ins are imported lazily by name (see :mod:`finml.registry`)."""
+
+from __future__ import annotations
+
+from finml.provider import Provider
+from finml.registry import Registry
+
+BUILTIN_PROVIDERS = {
+    "aws": "providers.aws:AwsProvider",
+}
+
+registry: Registry[Provider] = Registry("provider", BUILTIN_PROVIDERS, "finml.providers")
+
+__all__ = ["registry", "BUILTIN_PROVIDERS"]

@@ -1,0 +1,15 @@
+"""Recommender plug-ins. Built-ins are imported lazily by name (see :mod:`finml.registry`)."""
+
+from __future__ import annotations
+
+from finml.recommender import Recommender
+from finml.registry import Registry
+
+BUILTIN_RECOMMENDERS = {
+    "unattached-volumes": "recommenders.unattached_volumes:UnattachedVolumes",
+    "unused-addresses": "recommenders.unused_addresses:UnusedAddresses",
+}
+
+registry: Registry[Recommender] = Registry("recommender", BUILTIN_RECOMMENDERS, "finml.recommenders")
+
+__all__ = ["registry", "BUILTIN_RECOMMENDERS"]

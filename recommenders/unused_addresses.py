@@ -1,0 +1,64 @@
+"""Unused public IP addresses: reserved addresses associated with nothing.
+
+Detects: Elastic IPs / Azure public IPs / GCP static addresses / Alibaba EIPs with no association
+(GCP status ``RESERVED``, Azure no ``ipConfiguration``, AWS no ``AssociationId``).
+Why it costs: providers bill reserved public IPv4 addresses by the hour, idle or not (AWS since
+February 2024 bills every public IPv4 address).
+Action: release the address.
+Risk: a released address cannot be got back; allow-lists and DNS that name it must be updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from finml.model import Address, Estate, Finding, Kind
+from finml.recommender import Recommender, RecommenderContext
+from finml.settings import setting
+from recommenders._common import age_days, make_finding, monthly_from_hourly
+
+
+@dataclass(frozen=True)
+class UnusedAddressesSettings:
+    min_age_days: int = setting(
+        1, "Ignore addresses allocated less than this many days ago (still being wired up).",
+        "finml default",
+    )
+
+
+class UnusedAddresses(Recommender):
+    name = "unused-addresses"
+    summary = "Reserved public IP addresses associated with nothing, billed by the hour."
+    kinds = (Kind.ADDRESS.value,)
+    Settings = UnusedAddressesSettings
+    RULE_SETS = {"finml-default": UnusedAddressesSettings()}
+
+    def run(self, estate: Estate, ctx: RecommenderContext) -> Iterable[Finding]:
+        s: UnusedAddressesSettings = self.settings
+        for r in estate.of_kind(Kind.ADDRESS):
+            assert isinstance(r, Address)
+            if r.associated_with or r.state == "associated":
+                continue
+            age = age_days(r.created_at, ctx.now)
+            if age is not None and age < s.min_age_days:
+                continue
+            quote = ctx.prices.address_hour(r.provider, r.region)
+            if quote is None:
+                ctx.skip(self.name, r.provider, r.id, f"no public IP price for {r.provider} {r.region}")
+                continue
+            yield make_finding(
+                self.name, r, ctx,
+                title=f"Release unassociated public IP {r.ip}",
+                action="release",
+                saving=monthly_from_hourly(quote),
+                quote=quote,
+                evidence={
+                    "ip": r.ip,
+                    "state": r.state,
+                    "allocated_at": r.created_at.isoformat() if r.created_at else None,
+                    "rule": "no association",
+                    "formula": "hourly price x 730 h",
+                },
+                details={"suggestion": "release it; update DNS or allow-lists that name it"},
+            )

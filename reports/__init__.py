@@ -1,0 +1,1 @@
+"""finml reports package."""
