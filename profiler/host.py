@@ -28,8 +28,11 @@ def _cpu_total(times: Any) -> float:
 class HostReader:
     """Samples one process tree (root ``pid`` and its descendants) and the host."""
 
-    def __init__(self, pid: int, tree_refresh_s: float = 5.0) -> None:
+    def __init__(self, pid: int, tree_refresh_s: float = 5.0, children_only: bool = False) -> None:
         self.root = psutil.Process(pid)
+        self.children_only = children_only
+        """Measure only the root's descendants (``finml profile`` measures its command, not
+        itself); CPU of exited children still counts through the root's children counters."""
         self.tree_refresh_s = tree_refresh_s
         self.cpu_count = psutil.cpu_count() or 1
         self.errors = 0
@@ -44,6 +47,8 @@ class HostReader:
 
     @property
     def pids(self) -> set[int]:
+        if self.children_only:
+            return {pid for pid in self._procs if pid != self.root.pid}
         return set(self._procs)
 
     def refresh_tree(self) -> None:
@@ -65,9 +70,11 @@ class HostReader:
             except psutil.Error:
                 dead.append(pid)
                 continue
-            total += _cpu_total(t)
             if p is self.root:
                 total += float(t.children_user + t.children_system)
+                if self.children_only:
+                    continue
+            total += _cpu_total(t)
         for pid in dead:
             if pid != self.root.pid:
                 self._procs.pop(pid, None)
@@ -76,6 +83,8 @@ class HostReader:
     def _rss(self) -> int:
         rss = 0
         for p in self._procs.values():
+            if self.children_only and p is self.root:
+                continue
             try:
                 rss += p.memory_info().rss
             except psutil.Error:

@@ -30,7 +30,7 @@ _JOB_VARS = ("FINML_JOB_ID", "TORCHELASTIC_RUN_ID", "SLURM_JOB_ID")
 def new_run_id(name: str | None = None) -> str:
     """A sortable, unique run id: UTC timestamp, a slug of ``name`` and random hex."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name or "run").strip("-")[:40] or "run"
+    slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name or "run").strip("-")[:24].strip("-") or "run"
     return f"{stamp}-{slug}-{uuid.uuid4().hex[:8]}"
 
 

@@ -347,6 +347,8 @@ def build_record(directory: Path, catalog: PriceCatalog | None = None) -> dict[s
         "tags": first.get("tags") or {},
         "job_id": first.get("job_id"),
         "command": first.get("command"),
+        "mlflow_run_id": next((s.start.get("mlflow_run_id") for s in streams
+                               if s.start.get("mlflow_run_id")), None),
         "status": status,
         "exit_code": exit_code,
         "reconciled": reconciled,

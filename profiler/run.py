@@ -68,7 +68,7 @@ class ProfileRun:
                  mlflow: bool | None = None, mlflow_run_id: str | None = None,
                  nvml: Any = None, http: Http | None = None, catalog: PriceCatalog | None = None,
                  env: Mapping[str, str] | None = None, install_signal_handlers: bool = True,
-                 attach: bool = True) -> None:
+                 attach: bool = True, children_only: bool = False) -> None:
         self._env = dict(os.environ if env is None else env)
         self.settings = settings or _settings_from_config(interval, flush_interval, self._env)
         if settings is not None and (interval or flush_interval):
@@ -91,6 +91,7 @@ class ProfileRun:
             self.dir = run_dir(self.run_id, data_dir)
         self.data_dir = data_dir
         self.pid = pid or os.getpid()
+        self.children_only = children_only
         self.command = command
         self.mlflow = mlflow
         self.mlflow_run_id = mlflow_run_id
@@ -126,7 +127,7 @@ class ProfileRun:
             "job_id_source": self.job.job_id_source, "rank": self.job.rank,
             "local_rank": self.job.local_rank, "world_size": self.job.world_size,
             "host": self.job.host, "pid": self.pid, "sampling": not self.attached,
-            "command": self.command,
+            "command": self.command, "mlflow_run_id": self.mlflow_run_id,
             "settings": {k: (str(v) if v is not None and k.startswith("electricity_price")
                              else v) for k, v in ((k, getattr(s, k)) for k in _RECORD_SETTINGS)},
         }
@@ -138,7 +139,7 @@ class ProfileRun:
                                    on_flush=self._drain_steps)
             self.sampler.start()
             return self
-        self.host = HostReader(self.pid)
+        self.host = HostReader(self.pid, children_only=self.children_only)
         self.gpus = GpuReader(parse_visible_devices(self._env), nvml=self._nvml)
         devices = self.gpus.devices if self.gpus.available else []
         cpus = self.host.cpu_claim()
