@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -79,15 +80,20 @@ class _Acc:
 
 
 def _segments(s: Stream) -> list[tuple[float, float, Sample | None]]:
+    """Pieces of the process's lifetime, cut at samples and at share changes; each piece
+    carries the sample that measured it (the next one, else the last)."""
+    t0, t1 = s.t0, s.t1
+    cuts = sorted({t for t in (*(x.t for x in s.samples), *s.share_t) if t0 < t < t1} | {t1})
+    times = [x.t for x in s.samples]
     out: list[tuple[float, float, Sample | None]] = []
-    prev = s.t0
-    for smp in s.samples:
-        if smp.t > prev:
-            out.append((prev, smp.t, smp))
-            prev = smp.t
-    end = s.t1
-    if end > prev:
-        out.append((prev, end, s.samples[-1] if s.samples else None))
+    prev = t0
+    for t in cuts:
+        if t <= prev:
+            continue
+        i = bisect_left(times, t)
+        smp = s.samples[i] if i < len(times) else (s.samples[-1] if s.samples else None)
+        out.append((prev, t, smp))
+        prev = t
     return out
 
 

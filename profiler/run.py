@@ -144,9 +144,9 @@ class ProfileRun:
         devices = self.gpus.devices if self.gpus.available else []
         cpus = self.host.cpu_claim()
         self._claim = Claim(self.run_id, os.getpid(),
-                            {d.uuid: d.slice_fraction for d in devices}, cpus)
+                            {d.uuid: d.slice_fraction for d in devices}, cpus, since=start["t"])
         self._registry = ActiveRuns(self.data_dir, self.job.host, s.heartbeat_stale_s)
-        self._registry.register(self._claim)
+        self._claim = self._registry.register(self._claim)
         host_gpus = self.gpus.host_gpu_count if self.gpus.available else 0
         share0 = self._registry.share(self._claim, host_gpus, self.host.cpu_count)
         start.update({
@@ -217,8 +217,10 @@ class ProfileRun:
                 end["sampler_cpu_s"] = round(self.sampler.cpu_s, 6)
             self.ledger.add(end)
             self.ledger.close()
-            if self._registry is not None and self._claim is not None:
-                self._registry.unregister(self._claim)
+            if self._registry is not None and self.sampler is not None:
+                claim = self.sampler.claim or self._claim
+                if claim is not None:
+                    self._registry.unregister(claim, at=end["t"])
             if self.gpus is not None:
                 self.gpus.close()
             self._write_record()

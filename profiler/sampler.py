@@ -54,6 +54,7 @@ class Sampler:
         self.seen: set[int] = set()
         """Devices on which the run's process tree was seen holding memory."""
         self._claim_changed = False
+        self._share_checked: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="finml-profiler-sampler", daemon=True)
 
@@ -115,21 +116,27 @@ class Sampler:
         self.samples += 1
 
     def _share(self) -> None:
+        """Record the run's share of the host at every instant it changed since last time."""
         if self.registry is None or self.claim is None:
             return
         if self._claim_changed and self.gpus is not None:
             self._claim_changed = False
             devs = [d for k, d in enumerate(self.gpus.devices) if k in self.seen]
-            self.claim = Claim(self.claim.run_id, self.claim.pid,
-                               {d.uuid: d.slice_fraction for d in devs},
-                               self.claim.cpus)
-            self.registry.register(self.claim)
+            self.claim = self.registry.register(Claim(
+                self.claim.run_id, self.claim.pid, {d.uuid: d.slice_fraction for d in devs},
+                self.claim.cpus, self.claim.since))
         self.registry.heartbeat(self.claim)
-        share = self.registry.share(self.claim, self.host_gpus, self.host_cpus)
-        if share != self._last_share:
-            self._last_share = share
-            self.ledger.add({"e": "share", "t": round(time.time(), 3),
-                             "v": f"{share.numerator}/{share.denominator}"})
+        now = time.time()
+        after = self._share_checked if self._share_checked is not None else self.claim.since
+        claims = self.registry.history(after)
+        points = [after, *self.registry.changes(claims, self.claim, after, now)]
+        for t in points:
+            share = self.registry.share(self.claim, self.host_gpus, self.host_cpus, claims, at=t)
+            if share != self._last_share:
+                self._last_share = share
+                self.ledger.add({"e": "share", "t": round(t, 3),
+                                 "v": f"{share.numerator}/{share.denominator}"})
+        self._share_checked = now
 
     def _flush(self) -> None:
         if self.on_flush is not None:

@@ -122,5 +122,8 @@ def load_streams(directory: Path) -> list[Stream]:
     for p in ledger_files(directory):
         s = load_stream(p)
         if s is not None:
+            order = sorted(range(len(s.share_t)), key=lambda i: s.share_t[i])
+            s.share_t = [s.share_t[i] for i in order]
+            s.share_v = [s.share_v[i] for i in order]
             out.append(s)
     return out
