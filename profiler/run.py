@@ -188,7 +188,7 @@ class ProfileRun:
         self.ledger.add({"e": "spot", "t": round(time.time(), 3), **notice})
         self._drain_steps()
         self.ledger.flush()
-        self._write_record()
+        self._write_record(preliminary=True)
 
     def close(self, status: str = "finished", exit_code: int | None = None,
               signal_name: str | None = None) -> dict[str, Any] | None:
@@ -228,12 +228,14 @@ class ProfileRun:
                 self._annotate_mlflow()
             return self.record
 
-    def _write_record(self) -> None:
+    def _write_record(self, preliminary: bool = False) -> None:
         from profiler.record import build_record, write_record
 
         try:
             with _dir_lock(self.dir):
                 self.record = build_record(self.dir, self._catalog)
+                if preliminary:  # the run goes on; reconcile or close replaces it
+                    self.record["preliminary"] = True
                 self.record_path = write_record(self.dir, self.record)
         except Exception:  # noqa: BLE001 - never mask the training's own outcome
             log.warning("could not build the cost record for run %s; run 'finml runs "

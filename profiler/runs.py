@@ -38,13 +38,14 @@ def find_run(ref: str, data_dir: Path | None = None) -> Path:
 
 
 def run_state(directory: Path, data_dir: Path | None = None) -> str:
-    """``closed`` (record final), ``running`` (a live process owns it) or ``unclosed``."""
-    rec = read_record(directory)
-    if rec is not None and rec.get("status") != "incomplete":
-        return "closed"
+    """``running`` (a live process owns it), ``closed`` (its record is final, or was rebuilt
+    by reconcile) or ``unclosed`` (killed before closing: reconcile it)."""
     for claim in ActiveRuns(data_dir, stale_s=1e9).active():
         if claim.run_id == directory.name:
             return "running"
+    rec = read_record(directory)
+    if rec is not None and not rec.get("preliminary"):
+        return "closed"
     if any(s.end is None for s in load_streams(directory) if s.sampling):
         return "unclosed"
     return "closed"
