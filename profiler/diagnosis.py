@@ -116,7 +116,8 @@ def _smaller_gpu(r: dict[str, Any], catalog: PriceCatalog, headroom: float) -> d
             best = (per_gpu, f"{itype} ({g.gpu}, {g.memory_per_gpu // 2**30} GiB)")
     if best is None:
         return None
-    saving = (cur_gpu_h - best[0]) * Decimal(repr(r["usage"]["gpu_hours"]))
+    gpu_hours = Decimal(repr(r["usage"]["gpu_seconds"])) / 3600
+    saving = (cur_gpu_h - best[0]) * gpu_hours
     return {"kind": "smaller-gpu", "message": f"{msg}; the cheapest catalog GPU that fits is "
             f"{best[1]} at {best[0].rounded(4).amount} {best[0].currency}/GPU-hour vs "
             f"{cur_gpu_h.rounded(4).amount}", "saving": saving.rounded(10).to_json()}

@@ -2,7 +2,7 @@
 
 Layout under the data directory::
 
-    runs/<run_id>/ledger-<host>-<pid>.jsonl   one per process (rank, or the CLI wrapper)
+    runs/<run_id>/ledger-<host>-r<rank>-<pid>.jsonl   one per process (rank, or the CLI wrapper)
     runs/<run_id>/record.json                 the cost record, rebuilt from the ledgers
 
 Every line is one event with ``e`` (its type) and ``t`` (unix seconds). Events: ``start``

@@ -365,7 +365,8 @@ def build_record(directory: Path, catalog: PriceCatalog | None = None) -> dict[s
         "hosts": hosts,
         "devices": acc.devices,
         "usage": {
-            "gpu_hours": round(acc.gpu_s / 3600, 6),
+            "gpu_hours": round(acc.gpu_s / 3600, 9),
+            "gpu_seconds": round(acc.gpu_s, 6),
             "gpu_util_mean": round(acc.util_w / acc.util_wt, 2) if acc.util_wt else None,
             "gpu_memory_util_mean": round(acc.memb_w / acc.memb_wt, 2) if acc.memb_wt else None,
             "cpu_cores_mean": round(acc.cpu_w / acc.host_t, 3) if acc.host_t else None,

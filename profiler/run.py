@@ -120,7 +120,8 @@ class ProfileRun:
             return self
         self._started = True
         s = self.settings
-        self.ledger = LedgerWriter(self.dir / f"ledger-{self.job.host}-{os.getpid()}.jsonl")
+        self.ledger = LedgerWriter(
+            self.dir / f"ledger-{self.job.host}-r{self.job.rank}-{os.getpid()}.jsonl")
         start: dict[str, Any] = {
             "e": "start", "v": 1, "t": round(time.time(), 3), "run_id": self.run_id,
             "name": self.name, "tags": self.tags, "job_id": self.job.job_id,
