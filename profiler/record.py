@@ -326,6 +326,7 @@ def build_record(directory: Path, catalog: PriceCatalog | None = None) -> dict[s
             "sampler_errors": s.errors, "last_sampler_error": s.last_error,
             "ended": s.end is not None,
             "sampler_cpu_s": (s.end or {}).get("sampler_cpu_s"),
+            "sampler_startup_cpu_s": (s.end or {}).get("sampler_startup_cpu_s"),
         })
     notes.extend(acc.notes)
     if reconciled:

@@ -216,6 +216,7 @@ class ProfileRun:
             if self.sampler is not None and self.sampler.measure:
                 end["samples"] = self.sampler.samples
                 end["sampler_cpu_s"] = round(self.sampler.cpu_s, 6)
+                end["sampler_startup_cpu_s"] = round(self.sampler.startup_cpu_s, 6)
             self.ledger.add(end)
             self.ledger.close()
             if self._registry is not None and self.sampler is not None:
@@ -224,6 +225,8 @@ class ProfileRun:
                     self._registry.unregister(claim, at=end["t"])
             if self.gpus is not None:
                 self.gpus.close()
+            if self.host is not None:
+                self.host.close()
             self._write_record()
             if self.record is not None and self.job.rank == 0:
                 self._annotate_mlflow()

@@ -49,6 +49,9 @@ class Sampler:
         self.errors = 0
         self.last_error: str | None = None
         self.cpu_s = 0.0
+        """CPU time of the sampling thread spent sampling and flushing (startup excluded)."""
+        self.startup_cpu_s = 0.0
+        """CPU time of the one-off start work (cloud identity, price lookup)."""
         self._reported_errors = 0
         self._last_share: Fraction | None = None
         self.seen: set[int] = set()
@@ -75,6 +78,8 @@ class Sampler:
         t0 = time.thread_time()
         if self.on_start is not None:
             self._guard(self.on_start)
+        self.startup_cpu_s = time.thread_time() - t0
+        t0 = time.thread_time()
         next_flush = time.monotonic() + self.flush_interval
         self._guard(self._share)
         while True:
