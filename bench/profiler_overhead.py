@@ -10,8 +10,8 @@ all of them alike:
 * ``mlflow-sysmetrics@1s``: MLflow's ``SystemMetricsMonitor`` on a local file store, if importable
 
 Reported per configuration: median step time, step-time overhead versus the baseline (median of
-the per-round ratios), and the CPU time of the tool's own threads per sample (thread CPU clocks,
-read from ``pthread_getcpuclockid`` of the threads each tool started). Run with::
+the per-round ratios), and the CPU time of the tool's own threads per sample (process CPU time
+minus the training thread's CPU time, so tools that start a thread per tick are counted too). Run with::
 
     python bench/profiler_overhead.py --seconds 4 --rounds 3
 """
@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -67,18 +67,6 @@ def train(seconds: float, size: int, out: np.ndarray) -> int:
     return n
 
 
-def _thread_cpu(threads: list[threading.Thread]) -> float:
-    total = 0.0
-    for th in threads:
-        if th.ident is None or not th.is_alive():
-            continue
-        try:
-            total += time.clock_gettime(time.pthread_getcpuclockid(th.ident))
-        except (OSError, AttributeError):
-            continue
-    return total
-
-
 @dataclass
 class Tool:
     name: str
@@ -91,6 +79,7 @@ class Tool:
     medians: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
     cpu_per_sample: list[float] = field(default_factory=list)
+    cpu_share: list[float] = field(default_factory=list)
     startup_s: list[float] = field(default_factory=list)
 
 
@@ -156,9 +145,9 @@ def mlflow_tool(tmp: Path) -> Tool:
                 lambda m, elapsed: int(elapsed // 1.0))
 
 
-def measure(tool: Tool | None, seconds: float, size: int, buf: np.ndarray) -> tuple[float, float, int, float]:
-    """(median step s, tool thread CPU s, samples, startup s) for one run of the loop."""
-    before = set(threading.enumerate())
+def measure(tool: Tool | None, seconds: float, size: int,
+            buf: np.ndarray) -> tuple[float, float, int, float, float]:
+    """(median step s, tool thread CPU s, samples, startup s, loop s) for one run of the loop."""
     handle = None
     t0 = time.perf_counter()
     if tool is not None:
@@ -168,17 +157,16 @@ def measure(tool: Tool | None, seconds: float, size: int, buf: np.ndarray) -> tu
         deadline = time.perf_counter() + 30
         while not tool.ready(handle) and time.perf_counter() < deadline:
             time.sleep(0.005)  # one-off start work (identity, prices) is not per-sample cost
-    new = [t for t in threading.enumerate() if t not in before]
-    cpu0 = _thread_cpu(new)
+    # CPU of every thread but this one: catches tools that start a new thread per tick
+    p0, m0 = time.process_time(), time.thread_time()
     t1 = time.perf_counter()
     n = train(seconds, size, buf)
     elapsed = time.perf_counter() - t1
-    new = [t for t in threading.enumerate() if t not in before]
-    cpu = _thread_cpu(new) - cpu0
+    cpu = (time.process_time() - p0) - (time.thread_time() - m0)
     samples = tool.samples(handle, elapsed) if tool is not None else 0
     if tool is not None:
         tool.stop(handle)
-    return float(np.median(buf[:n])), cpu, samples, startup
+    return float(np.median(buf[:n])), cpu, samples, startup, elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,37 +181,45 @@ def main(argv: list[str] | None = None) -> int:
              codecarbon_tool(tmp), mlflow_tool(tmp)]
     buf = np.empty(5_000_000)
     train(0.5, args.size, buf)  # warm-up
+    aa = Tool("baseline (A/A noise)", None, lambda: None, lambda _: None, lambda *_: 0)
+    rng = random.Random(0)
     for _ in range(args.rounds):
-        base, _, _, _ = measure(None, args.seconds, args.size, buf)
-        for tool in tools:
-            if tool.skipped:
-                continue
+        order = [t for t in tools if not t.skipped] + [aa]
+        rng.shuffle(order)
+        for tool in order:
+            before = measure(None, args.seconds / 2, args.size, buf)[0]
             try:
-                med, cpu, samples, startup = measure(tool, args.seconds, args.size, buf)
+                med, cpu, samples, startup, elapsed = measure(
+                    None if tool is aa else tool, args.seconds, args.size, buf)
             except Exception as exc:  # noqa: BLE001 - a peer failing is reported, not fatal
                 tool.skipped = f"failed: {exc!r}"
                 continue
+            after = measure(None, args.seconds / 2, args.size, buf)[0]
             tool.medians.append(med)
-            tool.ratios.append(med / base - 1.0)
+            tool.ratios.append(med / ((before + after) / 2) - 1.0)
             tool.startup_s.append(startup)
+            tool.cpu_share.append(cpu / elapsed)
             if samples:
                 tool.cpu_per_sample.append(cpu / samples)
-            base_again, _, _, _ = measure(None, args.seconds / 2, args.size, buf)
-            base = (base + base_again) / 2
     print(f"CPU training loop: {args.size}x{args.size} linear SGD, batch 256, {args.seconds:g} s x {args.rounds} "
           f"interleaved rounds, numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs")
-    print(f"{'configuration':24} {'step median':>12} {'overhead':>10} {'CPU/sample':>12} {'startup':>9}")
-    for tool in tools:
+    print(f"{'configuration':24} {'step median':>12} {'overhead':>10} {'CPU/sample':>12} "
+          f"{'tool CPU':>9} {'startup':>9}")
+    for tool in [aa, *tools]:
         if tool.skipped:
             print(f"{tool.name:24} skipped: {tool.skipped}")
             continue
         over = 100 * statistics.median(tool.ratios)
-        cps = statistics.median(tool.cpu_per_sample) * 1000 if tool.cpu_per_sample else float("nan")
+        cps = f"{statistics.median(tool.cpu_per_sample) * 1000:.3f}ms" if tool.cpu_per_sample else "-"
+        share = 100 * statistics.median(tool.cpu_share)
         print(f"{tool.name:24} {1e6 * statistics.median(tool.medians):>10.1f}us "
-              f"{over:>+9.2f}% {cps:>10.3f}ms {statistics.median(tool.startup_s):>8.2f}s")
-    print("overhead: median over rounds of (median step time with the tool / baseline - 1); "
-          "CPU/sample: CPU time of the tool's own threads / samples taken")
+              f"{over:>+9.2f}% {cps:>12} {abs(share):>8.3f}% "
+              f"{statistics.median(tool.startup_s):>8.2f}s")
+    print("overhead: median over rounds of (median step time with the tool / mean of the baselines "
+          "just before and after - 1); the A/A row is the same with no tool: the noise floor.\n"
+          "CPU/sample: CPU time of the tool's own threads / samples taken (start-up excluded); "
+          "tool CPU: that CPU time / loop time, the step-time overhead when every core trains.")
     return 0
 
 

@@ -311,12 +311,14 @@ def build_record(directory: Path, catalog: PriceCatalog | None = None) -> dict[s
         for e in sorted(s.metrics, key=lambda e: e["t"]):
             metrics[str(e["key"])] = float(e["value"])
     notes: list[str] = []
-    hosts = []
+    hosts: list[dict[str, Any]] = []
+    prices: list[dict[str, Any]] = []
     for s in sampling:
         info = s.host_info or {}
         price = info.get("price") or s.start.get("price") or {}
         notes.extend(s.start.get("notes") or [])
         notes.extend(price.get("notes") or [])
+        prices.append(price)
         notes.extend(s.notes)
         hosts.append({
             "host": s.start.get("host"), "pid": s.start.get("pid"), "rank": s.start.get("rank"),
@@ -399,6 +401,14 @@ def build_record(directory: Path, catalog: PriceCatalog | None = None) -> dict[s
         "metrics": metrics,
         "spot_notice": {k: v for k, v in spot.items() if k not in ("e",)} if spot else None,
         "notes": list(dict.fromkeys(notes)),
+        "measured_by": {
+            "gpu": "nvml" if acc.devices else "none (no NVML or no GPU): CPU-only",
+            "cpu": sorted({str(s.start.get("cpu_source") or "psutil") for s in sampling}),
+            "energy": energy_method,
+            "price": sorted({str(p["source"]) for p in prices if p.get("source")}) or None,
+            "share": "host registry of concurrent finml runs (exact fractions)",
+            "idle": f"sampled utilisation below {threshold:g} %",
+        },
         "settings": cfg,
     }
     record["diagnosis"] = diagnose(record, catalog)

@@ -99,7 +99,9 @@ class ActiveRuns:
             if c.until is not None and now - c.until > _KEEP_ENDED_S:
                 path.unlink(missing_ok=True)
 
-    def _entries(self) -> list[tuple[Claim, Path]]:
+    def _entries(self, min_mtime: float = 0.0) -> list[tuple[Claim, Path]]:
+        """Registry entries last written at or after ``min_mtime`` (older files are not read:
+        an ended entry is written last at its end, a live one at every heartbeat)."""
         out: list[tuple[Claim, Path]] = []
         try:
             entries = list(self.dir.glob("*.json"))
@@ -108,6 +110,8 @@ class ActiveRuns:
         for p in entries:
             try:
                 mtime = p.stat().st_mtime
+                if mtime < min_mtime:
+                    continue
                 d = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
@@ -124,7 +128,7 @@ class ActiveRuns:
         """Claims that were active at some point after ``since``."""
         now = time.time()
         out = []
-        for c, p in self._entries():
+        for c, p in self._entries(min_mtime=since - self.stale_s):
             if c.until is not None and c.until <= since:
                 continue
             if c.until is None:
@@ -139,7 +143,7 @@ class ActiveRuns:
     def active(self, now: float | None = None) -> list[Claim]:
         now = time.time() if now is None else now
         out = []
-        for c, p in self._entries():
+        for c, p in self._entries(min_mtime=now - self.stale_s):
             if c.until is not None:
                 continue
             try:

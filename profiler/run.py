@@ -153,6 +153,7 @@ class ProfileRun:
         start.update({
             "devices": [d.to_json() for d in devices], "host_gpus": host_gpus,
             "host_cpus": self.host.cpu_count, "cpu_claim": len(cpus),
+            "cpu_source": "procfs" if self.host.fast else "psutil",
             "share0": f"{share0.numerator}/{share0.denominator}",
             "notes": list(self.gpus.notes),
         })
