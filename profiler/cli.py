@@ -27,6 +27,10 @@ def _money(m: dict[str, str] | None, places: int = 4) -> str:
     return f"{Decimal(m['amount']).quantize(Decimal(1).scaleb(-places))} {m['currency']}"
 
 
+def _dash(value: Any, unit: str = "") -> str:
+    return "-" if value is None else f"{value}{unit}"
+
+
 def _tags(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -227,8 +231,10 @@ def show_run(ctx: click.Context, run_ref: str, fmt: str, output: str | None) -> 
     lines = [f"run {rec['run_id']} ({rec.get('name')}): {rec['status']}, {rec['wall_s']} s",
              f"cost {_money(rec['cost'].get('total'))} (idle {_money(rec['cost'].get('idle'))}, "
              f"idle threshold {rec['cost']['idle_threshold_pct']} %)",
-             f"GPU-hours {rec['usage']['gpu_hours']}, GPU util {rec['usage']['gpu_util_mean']}, "
-             f"energy {rec['energy']['kwh']} kWh ({rec['energy']['method']})",
+             f"GPU-hours {rec['usage']['gpu_hours']}, GPU util "
+             f"{_dash(rec['usage']['gpu_util_mean'], ' %')}, CPU cores "
+             f"{_dash(rec['usage']['cpu_cores_mean'])}, energy "
+             f"{_dash(rec['energy']['kwh'], ' kWh')} ({rec['energy']['method']})",
              f"diagnosis: {rec['diagnosis']['label']} — {'; '.join(rec['diagnosis']['reasons'])}"]
     for a in rec["diagnosis"]["advice"]:
         lines.append(f"  advice [{a['kind']}]: {a['message']} (saving {_money(a.get('saving'))})")

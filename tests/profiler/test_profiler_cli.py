@@ -201,3 +201,23 @@ def test_runs_list_show_and_leaderboard(three_runs: Path) -> None:
     assert {e["name"]: e["pareto"] for e in entries} == {"cheap": True, "bad": False, "pricey": True}
     table = runner.invoke(cli, ["runs", "leaderboard", "--metric", "accuracy"], env=env)
     assert table.exit_code == 0 and "leaderboard" in table.output
+
+
+def test_sigterm_to_the_wrapper_is_forwarded_and_recorded(data_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "finml", "profile", "--interval", "0.05", "--", sys.executable, "-c",
+         "import time\nprint('up', flush=True)\ntime.sleep(30)"],
+        env=_env(data_dir), cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    rec = json.loads((_only_run(data_dir) / "record.json").read_text())
+    assert rec["status"] == "terminated" and rec["exit_code"] == 128 + signal.SIGTERM
+
+
+def test_run_left_open_is_closed_at_exit(data_dir: Path) -> None:
+    code = ("import finml\nrun = finml.profile_run(name='open', interval=0.05).start()\n"
+            "print(run.run_id)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=_env(data_dir), cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert _record(data_dir, out)["status"] == "exited"
