@@ -58,6 +58,7 @@ class Sampler:
         """Devices on which the run's process tree was seen holding memory."""
         self._claim_changed = False
         self._share_checked: float | None = None
+        self._narrowed = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="finml-profiler-sampler", daemon=True)
 
@@ -130,6 +131,11 @@ class Sampler:
             self.claim = self.registry.register(Claim(
                 self.claim.run_id, self.claim.pid, {d.uuid: d.slice_fraction for d in devs},
                 self.claim.cpus, self.claim.since))
+            if not self._narrowed:
+                # the run used these GPUs from its start; it was only seen there now
+                self._narrowed = True
+                self._share_checked = None
+                self._last_share = None
         self.registry.heartbeat(self.claim)
         now = time.time()
         after = self._share_checked if self._share_checked is not None else self.claim.since

@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from fake_nvml import FakeNvml, gpus, pynvml
 
 from finml.money import Money
@@ -157,3 +158,22 @@ def test_registry_ignores_dead_and_stale_entries(tmp_path: Path) -> None:
     assert reg.active(now=time.time() + 120) == []
     reg.unregister(live)
     assert reg.active() == []
+
+
+def test_gpus_the_tree_is_seen_on_are_the_ones_paid_for(fast_settings: ProfilerSettings,
+                                                        data_dir: Path) -> None:
+    """All 4 GPUs visible, the process uses GPU 2 only: it pays 1/4 from its start."""
+    import os
+
+    fake = FakeNvml(gpus(4))
+    fake.gpus[2].procs = [(os.getpid(), 3 * 2**30)]
+    settings = dataclasses.replace(fast_settings, hourly_price=Decimal("4.00"))
+    with profile_run(settings=settings, nvml=fake, env={}, data_dir=data_dir,
+                     install_signal_handlers=False) as run:
+        _busy(0.3)
+    rec = run.record
+    assert rec is not None
+    assert [d["index"] for d in rec["devices"] if d["used"]] == [2]
+    assert rec["devices"][2]["process_memory_peak"] == 3 * 2**30
+    assert rec["cost"]["share_mean"] == "0.25"
+    assert rec["usage"]["gpu_hours"] == pytest.approx(rec["wall_s"] / 3600, rel=1e-3)
