@@ -8,7 +8,7 @@ Machine types have no SKU of their own: a predefined type costs
     vCPUs x (family core SKU, per hour) + memory GiB x (family RAM SKU, per GiB-hour)
     + GPUs x (GPU SKU, per hour)
 
-for the usage type of the term (``OnDemand``, ``Preemptible`` = spot, ``Commit1Yr``,
+(custom types use the family's "Custom Instance Core/Ram" SKUs) for the usage type of the term (``OnDemand``, ``Preemptible`` = spot, ``Commit1Yr``,
 ``Commit3Yr``). Disk types, snapshot storage and unused static IPs have their own SKUs. The
 parsed price index is kept in the finml price cache (namespace ``gcp-cloud-billing-catalog``) for
 ``price_cache_ttl_hours``; a stale index is used, with a note, when the API cannot be reached.
@@ -41,7 +41,7 @@ USAGE_TYPES: dict[str, str] = {
 FAMILIES = ("N2D", "N2", "N1", "N4", "E2", "C2D", "C3D", "C3", "C4A", "C4", "T2D", "T2A", "A2", "A3",
             "G2", "M1", "M2", "M3", "H3", "Z3")
 _FAMILY_ALIASES = {"compute optimized": "C2", "memory-optimized": "M1"}
-_EXCLUDE = ("custom", "sole tenancy", "extended", "premium", "reserved", "dws", "calendar mode", "flex")
+_EXCLUDE = ("sole tenancy", "extended", "premium", "reserved", "dws", "calendar mode", "flex")
 STORAGE_SKUS = (
     ("ssd backed pd capacity", "pd-ssd"),
     ("balanced pd capacity", "pd-balanced"),
@@ -124,9 +124,10 @@ def classify(sku: Mapping[str, Any]) -> list[SkuPrice]:
     elif "static ip charge" in low:
         component = "ip"
     elif group in ("CPU", "RAM") or "instance core" in low or "instance ram" in low or " cpu " in f" {low} ":
-        fam = _family(desc)
+        custom = "custom" in low
+        fam = _family(desc) or ("N1" if custom else None)
         kind = "ram" if (group == "RAM" or " ram " in f" {low} ") else "core"
-        component = f"{kind}:{fam}" if fam else None
+        component = f"{kind}{'-custom' if custom else ''}:{fam}" if fam else None
     if component is None or per is None:
         return []
     return [SkuPrice(r, usage, component, price, per, str(sku.get("skuId", "")), desc)
@@ -236,7 +237,13 @@ class GcpCatalogPrices:
             gpus, gpu_model = facts.gpus, facts.gpu_model
         if usage is None:
             return None
-        core, ram = self._get(region, usage, f"core:{fam}"), self._get(region, usage, f"ram:{fam}")
+        if instance_type.endswith("-ext"):
+            return None  # extended memory has its own SKUs, not parsed
+        kind = "-custom" if "custom" in instance_type else ""
+        if kind and fam == "CUSTOM":
+            fam = "N1"  # custom-4-16384 is an N1 custom type
+        core = self._get(region, usage, f"core{kind}:{fam}")
+        ram = self._get(region, usage, f"ram{kind}:{fam}")
         if core is None or ram is None or core.per != "hour" or ram.per != "GiB-hour":
             return None
         amount = core.price * vcpus + ram.price * gib
