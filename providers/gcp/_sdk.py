@@ -14,6 +14,7 @@ in ``google-cloud-monitoring`` and uses gRPC. Tests and embedders inject through
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +51,8 @@ class GcpClients:
         self._resolved = self._credentials is not None
         self.retry_initial_s = retry_initial_s
         self.retry_timeout_s = retry_timeout_s
+        self._lock = threading.Lock()
+        self._monitoring: Any = injected.get("monitoring")
 
     def credentials(self) -> Any:
         """Injected credentials, else Application Default Credentials (raises CredentialsError)."""
@@ -102,12 +105,14 @@ class GcpClients:
         return self._mount(cls(credentials=self.credentials(), transport="rest"))
 
     def monitoring(self) -> Any:
-        if "monitoring" in self._injected:
-            return self._injected["monitoring"]
-        require("google.cloud.monitoring_v3", EXTRA, "GCP metrics")
-        from google.cloud import monitoring_v3
+        """One shared (thread-safe) gRPC MetricServiceClient."""
+        with self._lock:
+            if self._monitoring is None:
+                require("google.cloud.monitoring_v3", EXTRA, "GCP metrics")
+                from google.cloud import monitoring_v3
 
-        return monitoring_v3.MetricServiceClient(credentials=self.credentials())
+                self._monitoring = monitoring_v3.MetricServiceClient(credentials=self.credentials())
+            return self._monitoring
 
     def catalog(self) -> Any:
         if "catalog" in self._injected:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from finml.errors import ConfigError, CredentialsError
 from finml.model import Estate
@@ -16,6 +17,9 @@ from providers.gcp.collect import project_tasks
 from providers.gcp.errors import is_google_error, issue_from_exception
 from providers.gcp.metrics import collect_metrics
 from providers.gcp.settings import GcpSettings
+
+if TYPE_CHECKING:
+    from providers.gcp.prices import GcpCatalogPrices
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,17 @@ class GcpProvider(Provider):
         new_issues = ctx.pages.issues[before_issues:]
         if len(ctx.pages) == before_pages and new_issues and all(i.cause == "auth" for i in new_issues):
             raise CredentialsError(f"GCP rejected the credentials: {new_issues[0].message}", hint=ADC_HINT)
+
+    def price_catalog(self, data_dir: Path, now: datetime | None = None,
+                      currency: str = "USD") -> GcpCatalogPrices:
+        """Compute Engine list prices from the Cloud Billing Catalog API, cached under ``data_dir``
+        for ``price_cache_ttl_hours`` (see :mod:`providers.gcp.prices`)."""
+        from providers.gcp.prices import GcpCatalogPrices
+
+        s: GcpSettings = self.settings
+        clients = self._clients()
+        return GcpCatalogPrices.fetch(clients.catalog(), data_dir=data_dir, now=now, currency=currency,
+                                      ttl=timedelta(hours=s.price_cache_ttl_hours))
 
     @classmethod
     def normalise(cls, pages: RawPages) -> Estate:

@@ -148,3 +148,14 @@ def test_importing_the_provider_and_demo_does_not_import_google() -> None:
     )
     root = Path(__file__).resolve().parents[3]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+
+
+def test_demo_survives_a_snapshot_round_trip(tmp_path: Path) -> None:
+    from finml.raw import RawPages
+
+    pages = GcpProvider.demo_pages(DEMO_NOW)
+    pages.write_dir(tmp_path / "snap", created_at=DEMO_NOW, finml_version="test")
+    again = RawPages.read_dir(tmp_path / "snap", ["gcp"])
+    a, b = GcpProvider.normalise(pages), GcpProvider.normalise(again)
+    assert sorted(r.id for r in a.resources) == sorted(r.id for r in b.resources)
+    assert len(a.metrics) == len(b.metrics) and a.instance_types == b.instance_types

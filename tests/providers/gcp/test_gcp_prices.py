@@ -119,3 +119,18 @@ def test_unit_price_is_exact_and_classify_skips_licences() -> None:
     assert classify(licence) == []
     catalog = GcpCatalogPrices.from_skus(recorded("skus.p1.json")["skus"], date(2026, 11, 1))
     assert catalog.storage_gb_month("gcp", "us-central1", "pd-ssd") is None
+
+
+def test_provider_builds_the_catalog_with_its_clients(google_apis: FakeGoogleApis, gcp_clients: Any,
+                                                      tmp_path: Path) -> None:
+    from providers.gcp import GcpProvider, GcpSettings
+
+    catalog_routes(google_apis)
+    provider = GcpProvider(GcpSettings(price_cache_ttl_hours=1), **gcp_clients())
+    first = provider.price_catalog(tmp_path, now=NOW)
+    provider.price_catalog(tmp_path, now=NOW + timedelta(minutes=30))  # from the cache
+    assert len([s for s in google_apis.seen if s.path.endswith("/skus")]) == 2
+    provider.price_catalog(tmp_path, now=NOW + timedelta(hours=2))  # TTL passed: fetched again
+    assert len([s for s in google_apis.seen if s.path.endswith("/skus")]) == 4
+    q = first.instance_hour("gcp", "us-central1", "n2-standard-4")
+    assert q is not None and q.price.amount == Decimal("0.194236")
