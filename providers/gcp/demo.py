@@ -311,7 +311,8 @@ def _machine_type(project: str, zone: str, name: str) -> dict[str, Any]:
 def _add_metrics(pages: RawPages, now: datetime, rng: random.Random, ids: dict[str, str]) -> None:
     end = now.replace(minute=0, second=0, microsecond=0)
     hours = 14 * 24
-    stamps = [_z(end - timedelta(hours=h)) for h in range(hours)]  # newest first, as the API returns
+    stamps = [_z(end - timedelta(hours=h)) for h in range(hours + 1)]  # newest first, as the API returns
+    starts, stamps = stamps[1:], stamps[:-1]
     for project in (PROD, STG):
         series: dict[str, list[dict[str, Any]]] = {"cpu": [], "in": [], "out": [], "mem": []}
         for name, proj, zone, _t, status, cpu, _d, _days in _VMS:
@@ -329,9 +330,9 @@ def _add_metrics(pages: RawPages, now: datetime, rng: random.Random, ids: dict[s
             for key, mtype in (("in", "received_bytes_count"), ("out", "sent_bytes_count")):
                 series[key].append({"metric": {"type": f"compute.googleapis.com/instance/network/{mtype}"},
                                     "resource": res, "metricKind": "DELTA", "valueType": "INT64",
-                                    "points": [{"interval": {"startTime": _z(end - timedelta(hours=h + 1)), "endTime": t},
+                                    "points": [{"interval": {"startTime": s, "endTime": t},
                                                 "value": {"int64Value": str(int(rng.uniform(0.5, 1.5) * net))}}
-                                               for h, t in enumerate(stamps)]})
+                                               for s, t in zip(starts, stamps, strict=True)]})
             if project == PROD:  # the Ops Agent runs only in prod
                 mem_mean = 18.0 if name == "ml-etl-big" else 55.0
                 series["mem"].append({"metric": {"type": "agent.googleapis.com/memory/percent_used",

@@ -227,3 +227,4 @@ def test_projects_come_from_the_billing_account(google_apis: FakeGoogleApis, gcp
     assert pages.issues == []
     assert {p.account for p in pages.select("gcp", "compute")} == {P1}
     assert not any("closed-1" in s.path for s in google_apis.seen)
+    assert {s.method for s in google_apis.seen} == {"GET"}
