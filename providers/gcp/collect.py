@@ -40,6 +40,8 @@ COMPUTE_CALLS = (
     ListCall("snapshots.list", "SnapshotsClient", False),
     ListCall("images.list", "ImagesClient", False),
     ListCall("machineImages.list", "MachineImagesClient", False),
+    ListCall("instanceTemplates.aggregatedList", "InstanceTemplatesClient", True),
+    ListCall("instanceGroupManagers.aggregatedList", "InstanceGroupManagersClient", True),
 )
 MACHINE_TYPES = ListCall("machineTypes.aggregatedList", "MachineTypesClient", True)
 

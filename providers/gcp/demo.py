@@ -22,6 +22,7 @@ from finml.raw import GLOBAL, RawPages
 
 API = "https://www.googleapis.com/compute/v1"
 PROD, STG = "acme-ml-prod", "acme-web-stg"
+_NUMBERS = {PROD: "481516234200", STG: "481516234201"}
 _TZ = timezone(timedelta(hours=-7))
 
 MACHINE_TYPES: dict[str, dict[str, Any]] = {
@@ -147,6 +148,11 @@ def demo_pages(now: datetime) -> RawPages:
             vm["lastStopTimestamp"] = _ts(now - days * day)
         if status == "SUSPENDED":
             vm["lastSuspendedTimestamp"] = _ts(now - days * day)
+        if name.startswith("ml-serving-"):
+            vm["metadata"] = {"kind": "compute#metadata", "items": [
+                {"key": "instance-template", "value": f"projects/{_NUMBERS[project]}/global/instanceTemplates/ml-serving-tpl-v2"},
+                {"key": "created-by",
+                 "value": f"projects/{_NUMBERS[project]}/zones/{zone}/instanceGroupManagers/ml-serving-mig"}]}
         if name == "ml-batch-spot":
             vm["scheduling"] = {"provisioningModel": "SPOT", "preemptible": True, "automaticRestart": False,
                                 "onHostMaintenance": "TERMINATE", "instanceTerminationAction": "STOP"}
@@ -198,6 +204,20 @@ def demo_pages(now: datetime) -> RawPages:
                                        "sourceDisk": f"{API}/projects/{STG}/zones/asia-southeast1-a/disks/web-db",
                                        "storageBytes": "10737418240", "architecture": "X86_64"}],
                        "selfLink": f"{API}/projects/{STG}/global/machineImages/web-db-mi-2026-06"}]
+
+    templates = {"global": [_template(PROD, "ml-serving-tpl-v2", "n2-standard-4", "global/images/golden-base-v3",
+                                      now - 300 * day),
+                            _template(PROD, "ml-serving-tpl-v1", "n2-standard-4", "global/images/ml-cuda-12-base",
+                                      now - 400 * day)]}
+    migs = {"zones/us-central1-c": [{
+        "kind": "compute#instanceGroupManager", "id": _rid(rng), "name": "ml-serving-mig",
+        "creationTimestamp": _ts(now - 300 * day), "zone": f"{API}/projects/{PROD}/zones/us-central1-c",
+        "instanceTemplate": f"{API}/projects/{PROD}/global/instanceTemplates/ml-serving-tpl-v2",
+        "versions": [{"instanceTemplate": f"{API}/projects/{PROD}/global/instanceTemplates/ml-serving-tpl-v2",
+                      "targetSize": {"calculated": 2}}],
+        "baseInstanceName": "ml-serving", "targetSize": 2, "status": {"isStable": True},
+        "instanceGroup": f"{API}/projects/{PROD}/zones/us-central1-c/instanceGroups/ml-serving-mig",
+        "selfLink": f"{API}/projects/{PROD}/zones/us-central1-c/instanceGroupManagers/ml-serving-mig"}]}
 
     addresses: dict[str, dict[str, list[dict[str, Any]]]] = {PROD: {}, STG: {}}
     for project, region, name, ip, user in (
@@ -267,6 +287,14 @@ def demo_pages(now: datetime) -> RawPages:
         pages.add("gcp", project, GLOBAL, "compute", "regionCommitments.aggregatedList",
                   {"kind": "compute#commitmentAggregatedList", "items": _scoped(commits, "commitments", region_scopes)},
                   {"project": project, "maxResults": 500})
+        pages.add("gcp", project, GLOBAL, "compute", "instanceTemplates.aggregatedList",
+                  {"kind": "compute#instanceTemplateAggregatedList",
+                   "items": _scoped(templates if project == PROD else {}, "instanceTemplates",
+                                    ["global", *region_scopes])}, {"project": project, "maxResults": 500})
+        pages.add("gcp", project, GLOBAL, "compute", "instanceGroupManagers.aggregatedList",
+                  {"kind": "compute#instanceGroupManagerAggregatedList",
+                   "items": _scoped(migs if project == PROD else {}, "instanceGroupManagers", zone_scopes)},
+                  {"project": project, "maxResults": 500})
         pages.add("gcp", project, GLOBAL, "compute", "snapshots.list",
                   {"kind": "compute#snapshotList", "items": snaps[project]}, {"project": project, "maxResults": 500})
         pages.add("gcp", project, GLOBAL, "compute", "images.list",
@@ -296,6 +324,19 @@ def _snapshot(project: str, name: str, zone: str, disk: str, size: int, created:
         s["sourceSnapshotSchedulePolicy"] = f"{API}/projects/{project}/regions/{region}/resourcePolicies/daily-7d"
         s["labels"] = {"goog-snapshot-schedule": "daily-7d"}
     return s
+
+
+def _template(project: str, name: str, mtype: str, image: str, created: datetime) -> dict[str, Any]:
+    return {"kind": "compute#instanceTemplate", "id": str(7_000_000_000_000_000_000 + sum(map(ord, name))),
+            "name": name,
+            "creationTimestamp": _ts(created),
+            "properties": {"machineType": mtype, "labels": {"team": "ml"},
+                           "disks": [{"kind": "compute#attachedDisk", "type": "PERSISTENT", "boot": True,
+                                      "autoDelete": True, "mode": "READ_WRITE",
+                                      "initializeParams": {"sourceImage": f"projects/{project}/{image}",
+                                                           "diskSizeGb": "50", "diskType": "pd-balanced"}}],
+                           "networkInterfaces": [{"network": f"{API}/projects/{project}/global/networks/default"}]},
+            "selfLink": f"{API}/projects/{project}/global/instanceTemplates/{name}"}
 
 
 def _machine_type(project: str, zone: str, name: str) -> dict[str, Any]:

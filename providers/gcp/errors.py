@@ -21,6 +21,8 @@ PERMISSIONS = {
     "machineImages.list": "compute.machineImages.list",
     "addresses.aggregatedList": "compute.addresses.list",
     "regionCommitments.aggregatedList": "compute.commitments.list",
+    "instanceTemplates.aggregatedList": "compute.instanceTemplates.list",
+    "instanceGroupManagers.aggregatedList": "compute.instanceGroupManagers.list",
     "timeSeries.list": "monitoring.timeSeries.list",
     "projects.list": "billing.resourceAssociations.list",
     "services.list": "(none: the Cloud Billing Catalog API is open to any authenticated caller)",

@@ -23,7 +23,10 @@ from finml.model import (
     Instance,
     InstanceState,
     InstanceType,
+    LaunchTemplate,
     MetricSeries,
+    Resource,
+    ScalingGroup,
     Snapshot,
     Volume,
 )
@@ -172,10 +175,11 @@ def normalise(pages: RawPages) -> Estate:
         disks_props = (item.get("instanceProperties") or {}).get("disks") or []
         snaps = [(d.get("initializeParams") or {}).get("sourceSnapshot") for d in disks_props]
         images.append(_image(project, item, "machineImages", snaps))
+    templates_groups = _templates_and_groups(pages)
     users: dict[str, list[str]] = {}
-    for img in images:
-        for sid in img.snapshot_ids:
-            users.setdefault(sid, []).append(img.id)
+    for pinner in [*images, *templates_groups]:
+        for sid in getattr(pinner, "snapshot_ids", ()):
+            users.setdefault(sid, []).append(pinner.id)
     for project, item in _items(pages, "snapshots.list", "items"):
         estate.resources.append(_snapshot(project, item, users))
     estate.resources.extend(images)
@@ -184,6 +188,7 @@ def normalise(pages: RawPages) -> Estate:
             estate.resources.append(_address(project, item))
     for project, item in _items(pages, "regionCommitments.aggregatedList", "commitments"):
         estate.resources.append(_commitment(project, item))
+    estate.resources.extend(templates_groups)
     estate.metrics.extend(_metrics(pages, instance_ids))
     return estate
 
@@ -280,6 +285,49 @@ def _commitment(project: str, item: Mapping[str, Any]) -> Commitment:
         end=parse_time(item.get("endTimestamp")), state=str(item.get("status", "")).lower(),
         scope=region, offering=item.get("type"), term_months=PLAN_MONTHS.get(str(item.get("plan"))),
     )
+
+
+def _templates_and_groups(pages: RawPages) -> list[Resource]:
+    """Instance templates (pin images/snapshots) and the managed instance groups that use them.
+
+    A MIG's members are the instances whose ``created-by`` metadata names it (listing them via
+    ``listManagedInstances`` would be a POST, which a read-only audit does not make)."""
+    members: dict[tuple[str, str], list[str]] = {}
+    for project, inst in _items(pages, "instances.aggregatedList", "instances"):
+        for md in (inst.get("metadata") or {}).get("items") or []:
+            if md.get("key") == "created-by":  # projects/<project NUMBER>/zones/Z/instanceGroupManagers/N
+                local = re.sub(r"^projects/[^/]+/", "", resource_id(str(md.get("value"))))
+                members.setdefault((project, local), []).append(resource_id(inst.get("selfLink")))
+    groups: list[Resource] = []
+    used: set[str] = set()
+    for project, item in _items(pages, "instanceGroupManagers.aggregatedList", "instanceGroupManagers"):
+        scope = f"zones/{last(item['zone'])}" if item.get("zone") else f"regions/{last(item.get('region'))}"
+        rid = _rid(project, item, f"{scope}/instanceGroupManagers")
+        templates = [item.get("instanceTemplate")] + [v.get("instanceTemplate") for v in item.get("versions") or []]
+        tids = sorted({resource_id(t) for t in templates if t})
+        used.update(tids)
+        groups.append(ScalingGroup(
+            provider=PROVIDER, account=project, region=zone_region(scope.split("/", 1)[1]), id=rid,
+            name=item.get("name"), created_at=parse_time(item.get("creationTimestamp")), raw=item,
+            launch_template_ids=tids,
+            instance_ids=sorted(members.get((project, f"{scope}/instanceGroupManagers/{item.get('name')}"), [])),
+            desired_capacity=int(item.get("targetSize", 0) or 0),
+        ))
+    out: list[Resource] = []
+    for project, item in _items(pages, "instanceTemplates.aggregatedList", "instanceTemplates"):
+        region = last(item.get("region")) if item.get("region") else "global"
+        scope = f"regions/{region}" if item.get("region") else "global"
+        rid = _rid(project, item, f"{scope}/instanceTemplates")
+        params = [(d.get("initializeParams") or {}) for d in (item.get("properties") or {}).get("disks") or []]
+        out.append(LaunchTemplate(
+            provider=PROVIDER, account=project, region=region, id=rid, name=item.get("name"),
+            created_at=parse_time(item.get("creationTimestamp")), raw=item,
+            tags=_labels(item.get("properties") or {}),
+            image_ids=[resource_id(p["sourceImage"]) for p in params if p.get("sourceImage")],
+            snapshot_ids=[resource_id(p["sourceSnapshot"]) for p in params if p.get("sourceSnapshot")],
+            in_use=rid in used,
+        ))
+    return out + groups
 
 
 def _metrics(pages: RawPages, instance_ids: Mapping[tuple[str, str], str]) -> list[MetricSeries]:

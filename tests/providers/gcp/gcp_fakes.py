@@ -148,6 +148,8 @@ def compute_routes(api: FakeGoogleApis, project: str = "finml-test-1") -> FakeGo
     api.add(f"{base}/global/snapshots", recorded("snapshots.json"))
     api.add(f"{base}/global/images", recorded("images.json"))
     api.add(f"{base}/global/machineImages", recorded("machineImages.json"))
+    api.add(f"{base}/aggregated/instanceTemplates", recorded("instanceTemplates.json"))
+    api.add(f"{base}/aggregated/instanceGroupManagers", recorded("instanceGroupManagers.json"))
     return api
 
 

@@ -9,7 +9,18 @@ from typing import Any
 import pytest
 
 from finml.errors import CredentialsError
-from finml.model import Address, Commitment, Image, Instance, InstanceState, Kind, Snapshot, Volume
+from finml.model import (
+    Address,
+    Commitment,
+    Image,
+    Instance,
+    InstanceState,
+    Kind,
+    LaunchTemplate,
+    ScalingGroup,
+    Snapshot,
+    Volume,
+)
 from finml.provider import CollectContext
 from finml.raw import RawPages
 from providers.gcp import GcpProvider, GcpSettings
@@ -72,12 +83,21 @@ def test_collects_every_page_and_normalises(full: FakeGoogleApis, monitoring: Fa
     assert isinstance(regional, Volume) and regional.region == "us-central1" and regional.attached_to
 
     golden = by_id[f"projects/{P1}/global/snapshots/golden-src"]
-    assert isinstance(golden, Snapshot) and golden.used_by == [f"projects/{P1}/global/images/golden-web"]
+    assert isinstance(golden, Snapshot) and golden.used_by == [
+        f"projects/{P1}/global/images/golden-web", f"projects/{P1}/global/instanceTemplates/restore-tpl"]
     assert golden.storage_bytes == 3221225472 and golden.source_volume_id.endswith("disks/vm-web-1")  # type: ignore[union-attr]
     sched = next(r for r in estate.resources if r.name and r.name.startswith("orphan-data-us-central1"))
     assert isinstance(sched, Snapshot) and sched.backup_managed and not sched.used_by
     image = by_id[f"projects/{P1}/global/images/golden-web"]
     assert isinstance(image, Image) and image.snapshot_ids == [golden.id]
+
+    tpl = by_id[f"projects/{P1}/global/instanceTemplates/web-tpl-v3"]
+    assert isinstance(tpl, LaunchTemplate) and tpl.in_use and tpl.image_ids == [image.id]
+    restore = by_id[f"projects/{P1}/global/instanceTemplates/restore-tpl"]
+    assert isinstance(restore, LaunchTemplate) and not restore.in_use and restore.snapshot_ids == [golden.id]
+    mig = by_id[f"projects/{P1}/zones/us-central1-a/instanceGroupManagers/web-mig"]
+    assert isinstance(mig, ScalingGroup) and mig.instance_ids == [vm.id] and mig.desired_capacity == 1
+    assert mig.launch_template_ids == [tpl.id]
 
     addrs = [r for r in estate.resources if isinstance(r, Address)]
     assert {a.name: a.state for a in addrs} == {"forgotten-ip": "unassociated", "web-ip": "associated"}  # internal skipped

@@ -16,7 +16,7 @@ import finml.audit
 from finml.audit import DEMO_NOW
 from finml.cli import cli
 from finml.errors import MissingExtraError
-from finml.model import Instance, Kind, Snapshot, Volume
+from finml.model import Instance, Kind, LaunchTemplate, ScalingGroup, Snapshot, Volume
 from providers.gcp import GcpProvider
 from tests.providers.gcp.gcp_fakes import FakeGoogleApis, compute_routes
 
@@ -50,6 +50,13 @@ def test_demo_plants_the_waste_and_the_trap() -> None:
     stopped = by_name["ml-labeler-old"]
     assert isinstance(stopped, Instance) and stopped.state.value == "stopped" and not stopped.billed_while_stopped
     assert [r.name for r in estate.of_kind(Kind.RESERVATION)] == ["ml-n2-1y-2026"]
+    (mig,) = estate.of_kind(Kind.SCALING_GROUP)
+    assert isinstance(mig, ScalingGroup) and [i.rsplit("/", 1)[1] for i in mig.instance_ids] == [
+        "ml-serving-1", "ml-serving-2"]
+    templates = {r.name: r for r in estate.of_kind(Kind.LAUNCH_TEMPLATE)}
+    assert isinstance(templates["ml-serving-tpl-v2"], LaunchTemplate) and templates["ml-serving-tpl-v2"].in_use
+    assert templates["ml-serving-tpl-v2"].image_ids == ["projects/acme-ml-prod/global/images/golden-base-v3"]
+    assert not templates["ml-serving-tpl-v1"].in_use  # type: ignore[attr-defined]
 
 
 def test_demo_audit_json_shows_gcp_findings() -> None:
