@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from finml.errors import ConfigError, CredentialsError
-from finml.model import Estate
+from finml.model import CollectionIssue, Estate
 from finml.provider import CollectContext, Provider
 from finml.raw import GLOBAL, RawPages
 from providers.gcp._sdk import ADC_HINT, GcpClients, rest_json
@@ -77,6 +77,14 @@ class GcpProvider(Provider):
             if issue.cause == "auth":
                 raise CredentialsError(issue.message, hint=ADC_HINT) from exc
             ctx.issue(issue)
+            return []
+        if not found:
+            ctx.issue(CollectionIssue(
+                provider=self.name, account=None, region=None, service="cloudbilling",
+                operation="projects.list", cause="not-found",
+                message=f"no billing-enabled project is linked to {name}",
+                hint="check [providers.gcp] billing_account, or list projects explicitly",
+            ))
         return sorted(set(found))
 
     def collect(self, ctx: CollectContext) -> None:

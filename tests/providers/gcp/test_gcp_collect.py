@@ -248,3 +248,18 @@ def test_projects_come_from_the_billing_account(google_apis: FakeGoogleApis, gcp
     assert {p.account for p in pages.select("gcp", "compute")} == {P1}
     assert not any("closed-1" in s.path for s in google_apis.seen)
     assert {s.method for s in google_apis.seen} == {"GET"}
+
+
+def test_billing_account_without_projects_is_reported(google_apis: FakeGoogleApis, gcp_clients: Any) -> None:
+    google_apis.add("/v1/billingAccounts/012345-6789AB-CDEF01/projects", {})
+    settings = replace(SETTINGS, projects=[], billing_account="billingAccounts/012345-6789AB-CDEF01")
+    pages = collect(gcp_clients(), settings)
+    (issue,) = pages.issues
+    assert issue.cause == "not-found" and "012345-6789AB-CDEF01" in issue.message
+    assert [s.path for s in google_apis.seen] == ["/v1/billingAccounts/012345-6789AB-CDEF01/projects"]
+
+
+def test_project_defaults_to_the_credentials_project(google_apis: FakeGoogleApis, gcp_clients: Any) -> None:
+    compute_routes(google_apis)
+    pages = collect(gcp_clients(project=P1), replace(SETTINGS, projects=[], metrics=False))
+    assert pages.issues == [] and {p.account for p in pages} == {P1}
