@@ -19,6 +19,7 @@ exists only where the Ops Agent runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -66,12 +67,22 @@ def window(now: datetime, lookback_days: int) -> tuple[datetime, datetime]:
     return end - timedelta(days=lookback_days), end
 
 
-def collect_metrics(ctx: CollectContext, clients: GcpClients, project: str, lookback_days: int) -> None:
+def location_filter(regions: Sequence[str], zones: Sequence[str]) -> str:
+    """A Monitoring filter clause restricting ``resource.labels.zone`` (empty: no restriction)."""
+    if zones:
+        terms = [f'resource.labels.zone = "{z}"' for z in zones]
+    else:
+        terms = [f'resource.labels.zone = starts_with("{r}-")' for r in regions]
+    return f" AND ({' OR '.join(terms)})" if terms else ""
+
+
+def collect_metrics(ctx: CollectContext, clients: GcpClients, project: str, lookback_days: int,
+                    where: str = "") -> None:
     """One paged ListTimeSeries per query; failures become issues, other queries go on."""
     start, end = window(ctx.now, lookback_days)
     for q in QUERIES:
         try:
-            _collect_one(ctx, clients, project, q, start, end)
+            _collect_one(ctx, clients, project, q, start, end, where)
         except Exception as exc:
             if not is_google_error(exc):
                 raise
@@ -81,10 +92,10 @@ def collect_metrics(ctx: CollectContext, clients: GcpClients, project: str, look
 
 
 def _collect_one(ctx: CollectContext, clients: GcpClients, project: str, q: MetricQuery,
-                 start: datetime, end: datetime) -> None:
+                 start: datetime, end: datetime, where: str) -> None:
     from google.cloud import monitoring_v3
 
-    filt = f'metric.type = "{q.metric_type}" AND resource.type = "gce_instance"{q.extra_filter}'
+    filt = f'metric.type = "{q.metric_type}" AND resource.type = "gce_instance"{q.extra_filter}{where}'
     aggregation: dict[str, Any] = {
         "alignment_period": {"seconds": PERIOD_S},
         "per_series_aligner": getattr(monitoring_v3.Aggregation.Aligner, q.aligner),

@@ -15,7 +15,7 @@ from finml.raw import GLOBAL, RawPages
 from providers.gcp._sdk import ADC_HINT, GcpClients, rest_json
 from providers.gcp.collect import project_tasks
 from providers.gcp.errors import is_google_error, issue_from_exception
-from providers.gcp.metrics import collect_metrics
+from providers.gcp.metrics import collect_metrics, location_filter
 from providers.gcp.settings import GcpSettings
 
 if TYPE_CHECKING:
@@ -96,7 +96,8 @@ class GcpProvider(Provider):
         before_pages, before_issues = len(ctx.pages), len(ctx.pages.issues)
         tasks = [t for p in projects for t in project_tasks(ctx, clients, s, p)]
         if s.metrics:
-            tasks += [(f"{p} metrics", _metrics_task(ctx, clients, p, lookback)) for p in projects]
+            where = location_filter(s.regions, s.zones)
+            tasks += [(f"{p} metrics", _metrics_task(ctx, clients, p, lookback, where)) for p in projects]
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, s.max_workers)) as pool:
             futures = {pool.submit(fn): label for label, fn in tasks}
@@ -132,5 +133,5 @@ class GcpProvider(Provider):
         return demo_pages(now)
 
 
-def _metrics_task(ctx: CollectContext, clients: GcpClients, project: str, lookback: int) -> Any:
-    return lambda: collect_metrics(ctx, clients, project, lookback)
+def _metrics_task(ctx: CollectContext, clients: GcpClients, project: str, lookback: int, where: str) -> Any:
+    return lambda: collect_metrics(ctx, clients, project, lookback, where)

@@ -263,3 +263,13 @@ def test_project_defaults_to_the_credentials_project(google_apis: FakeGoogleApis
     compute_routes(google_apis)
     pages = collect(gcp_clients(project=P1), replace(SETTINGS, projects=[], metrics=False))
     assert pages.issues == [] and {p.account for p in pages} == {P1}
+
+
+def test_region_filter_restricts_metric_queries(full: FakeGoogleApis, monitoring: FakeMonitoring,
+                                                gcp_clients: Any) -> None:
+    collect(gcp_clients(), replace(SETTINGS, regions=["us-central1", "europe-west1"]))
+    assert monitoring.requests and all(
+        r.filter.endswith(' AND (resource.labels.zone = starts_with("us-central1-") OR '
+                          'resource.labels.zone = starts_with("europe-west1-"))') for r in monitoring.requests)
+    collect(gcp_clients(), replace(SETTINGS, zones=["us-central1-a"]))
+    assert monitoring.requests[-1].filter.endswith(' AND (resource.labels.zone = "us-central1-a")')
