@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from finml.errors import ConfigError
 from finml.provider import ProviderSettings
 from finml.settings import setting
 
@@ -35,6 +36,23 @@ class GcpSettings(ProviderSettings):
     )
     retry_initial_s: float = setting(1.0, "First back-off delay after a quota (429) or 503 answer.")
     retry_timeout_s: float = setting(60.0, "Give up retrying a throttled call after this many seconds.")
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("max_workers", 1 <= self.max_workers <= 64, "an integer from 1 to 64"),
+            ("page_size", 1 <= self.page_size <= 500, "an integer from 1 to 500 (the API maximum)"),
+            ("lookback_days", self.lookback_days is None or 1 <= self.lookback_days <= 42,
+             "from 1 to 42 (Cloud Monitoring keeps 6 weeks of data)"),
+            ("price_cache_ttl_hours", self.price_cache_ttl_hours >= 0, "zero or more"),
+            ("retry_initial_s", self.retry_initial_s > 0, "more than zero"),
+            ("retry_timeout_s", self.retry_timeout_s >= self.retry_initial_s, "at least retry_initial_s"),
+        )
+        for key, ok, want in checks:
+            if not ok:
+                raise ConfigError(f"must be {want}, got {getattr(self, key)!r}", key=f"providers.gcp.{key}")
+        for zone in self.zones:
+            if zone.count("-") < 2:
+                raise ConfigError(f"{zone!r} is not a zone name (e.g. us-central1-a)", key="providers.gcp.zones")
 
     def region_wanted(self, region: str) -> bool:
         return not self.regions or region in self.regions

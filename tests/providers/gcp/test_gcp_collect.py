@@ -273,3 +273,19 @@ def test_region_filter_restricts_metric_queries(full: FakeGoogleApis, monitoring
                           'resource.labels.zone = starts_with("europe-west1-"))') for r in monitoring.requests)
     collect(gcp_clients(), replace(SETTINGS, zones=["us-central1-a"]))
     assert monitoring.requests[-1].filter.endswith(' AND (resource.labels.zone = "us-central1-a")')
+
+
+def test_settings_are_validated_with_the_dotted_key() -> None:
+    from finml import settings as settings_mod
+    from finml.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        settings_mod.build(GcpSettings, {"page_size": 1000}, "providers.gcp")
+    assert err.value.key == "providers.gcp.page_size"
+    with pytest.raises(ConfigError) as err:
+        settings_mod.build(GcpSettings, {"projet": ["x"]}, "providers.gcp")
+    assert err.value.key == "providers.gcp.projet"
+    with pytest.raises(ConfigError):
+        GcpSettings(zones=["us-central1"])
+    ok = settings_mod.build(GcpSettings, {"projects": ["a", "b"], "regions": ["us-central1"]}, "providers.gcp")
+    assert ok.zone_wanted("us-central1-f") and not ok.zone_wanted("europe-west1-b")
