@@ -115,11 +115,11 @@ def render_table(result: AuditResult, console: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"finml audit — {len(result.findings)} findings", show_lines=False)
-    for col, kw in (
-        ("Saving/mo", {"justify": "right", "style": "bold green"}), ("Recommender", {}), ("Provider", {}),
-        ("Account", {}), ("Region", {}), ("Resource", {"overflow": "fold"}), ("Action", {}),
-    ):
-        table.add_column(col, **kw)
+    table.add_column("Saving/mo", justify="right", style="bold green")
+    for col in ("Recommender", "Provider", "Account", "Region"):
+        table.add_column(col)
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Action")
     for f in result.findings:
         table.add_row(
             str(f.monthly_saving), f.recommender, f.provider, f.account, f.region,

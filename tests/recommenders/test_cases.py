@@ -10,7 +10,14 @@ from finml import settings as settings_mod
 from finml.pricing import default_catalog
 from finml.recommender import RecommenderContext
 from recommenders import registry
-from tests.recommenders.casefile import Case, as_utc, build_costs, build_estate, load_cases, parse_money
+from tests.recommenders.casefile import (
+    Case,
+    as_utc,
+    build_costs,
+    build_estate,
+    load_cases,
+    parse_money,
+)
 
 CASES = list(load_cases())
 
