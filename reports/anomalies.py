@@ -61,14 +61,14 @@ class Anomaly:
         }
 
 
-def _baseline(series: Mapping[date, Decimal], day: date, weeks: int) -> tuple[Decimal, str] | None:
-    same_weekday = [series.get(day - timedelta(weeks=w), Decimal(0)) for w in range(1, weeks + 1)
-                    if day - timedelta(weeks=w) >= min(series)]
+def _baseline(values: list[float], i: int, weeks: int) -> tuple[float, str] | None:
+    """Seasonal baseline for day index ``i`` of a dense daily series (None = too little history)."""
+    same_weekday = [values[i - 7 * w] for w in range(1, weeks + 1) if i - 7 * w >= 0]
     if len(same_weekday) >= 2:
-        return Decimal(statistics.median(same_weekday)), f"median of same weekday, {len(same_weekday)} weeks"
-    prev = [series.get(day - timedelta(days=i), Decimal(0)) for i in range(1, 8) if day - timedelta(days=i) >= min(series)]
+        return statistics.median(same_weekday), f"median of same weekday, {len(same_weekday)} weeks"
+    prev = values[max(0, i - 7):i]
     if len(prev) >= 3:
-        return Decimal(statistics.median(prev)), f"median of previous {len(prev)} days (too little history for weekly seasonality)"
+        return statistics.median(prev), f"median of previous {len(prev)} days (too little history for weekly seasonality)"
     return None
 
 
@@ -84,32 +84,39 @@ def detect(
     if not series:
         return []
     first, last = min(series), until or max(series)
+    n = (last - first).days + 1
+    if n <= s.min_history_days:
+        return []
+    exact = [series.get(first + timedelta(days=i), Decimal(0)) for i in range(n)]
+    values = [float(v) for v in exact]
+    start = max(s.min_history_days, n - s.lookback_days)
+    bases = {i: _baseline(values, i, s.weeks) for i in range(max(0, start - s.window_days), n)}
+    residuals = {i: values[i] - b[0] for i, b in bases.items() if b is not None}
     out: list[Anomaly] = []
-    start = max(first + timedelta(days=s.min_history_days), last - timedelta(days=s.lookback_days - 1))
-    day = start
-    while day <= last:
-        base = _baseline(series, day, s.weeks)
-        if base is not None:
-            baseline, method = base
-            residuals = []
-            for i in range(1, s.window_days + 1):
-                past = day - timedelta(days=i)
-                if past < first:
-                    break
-                pb = _baseline(series, past, s.weeks)
-                if pb is not None:
-                    residuals.append(float(series.get(past, Decimal(0)) - pb[0]))
-            if len(residuals) >= 3:
-                centre = statistics.median(residuals)
-                mad = statistics.median(abs(r - centre) for r in residuals)
-                spread = max(1.4826 * mad, s.min_spread_ratio * float(baseline), 0.01)
-                actual = series.get(day, Decimal(0))
-                score = float(actual - baseline) / spread
-                if score >= s.sensitivity and actual - baseline >= s.min_amount:
-                    out.append(Anomaly(dimension, value, day, actual, baseline, spread, score, currency,
-                                       method, (day - first).days))
-        day += timedelta(days=1)
+    for i in range(start, n):
+        base = bases[i]
+        if base is None:
+            continue
+        baseline, method = base
+        window = [residuals[j] for j in range(max(0, i - s.window_days), i) if j in residuals]
+        if len(window) < 3:
+            continue
+        centre = statistics.median(window)
+        mad = statistics.median([abs(r - centre) for r in window])
+        spread = max(1.4826 * mad, s.min_spread_ratio * baseline, 0.01)
+        score = (values[i] - baseline) / spread
+        exact_baseline = _exact_median(exact, i, s.weeks)
+        if score >= s.sensitivity and exact[i] - exact_baseline >= s.min_amount:
+            out.append(Anomaly(dimension, value, first + timedelta(days=i), exact[i], exact_baseline, spread, score,
+                               currency, method, i))
     return out
+
+
+def _exact_median(exact: list[Decimal], i: int, weeks: int) -> Decimal:
+    """The same baseline as :func:`_baseline`, in exact Decimal for the reported amounts."""
+    same_weekday = [exact[i - 7 * w] for w in range(1, weeks + 1) if i - 7 * w >= 0]
+    pool = same_weekday if len(same_weekday) >= 2 else exact[max(0, i - 7):i]
+    return Decimal(statistics.median(pool))
 
 
 def detect_all(rows: Iterable[tuple[str, str, date, Decimal, str]], s: AnomalySettings,
