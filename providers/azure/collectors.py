@@ -139,6 +139,9 @@ def collect_subscription(
     _guard(ctx, sub, None, "compute", "snapshots.list", lambda: paged(
         ctx, c.compute.snapshots.list, subscription=sub, region=GLOBAL, service="compute",
         operation="snapshots.list", regions=regions))
+    _guard(ctx, sub, None, "compute", "images.list", lambda: paged(
+        ctx, c.compute.images.list, subscription=sub, region=GLOBAL, service="compute",
+        operation="images.list", regions=regions))
     ctx.progress(f"azure {sub}", 4, 6)
     _guard(ctx, sub, None, "network", "public_ip_addresses.list_all", lambda: paged(
         ctx, c.network.public_ip_addresses.list_all, subscription=sub, region=GLOBAL, service="network",

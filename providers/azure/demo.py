@@ -3,7 +3,8 @@
 Two subscriptions (``contoso-prod``, ``contoso-ml``), three regions, about 90 resources, with
 planted waste: unattached managed disks, unassociated Standard public IPs, a GPU VM *stopped* but
 not deallocated (still billed), an idle VM, an oversized VM, orphaned and old snapshots, and a
-trap: a snapshot owned by Azure Backup, which must not be reported as orphaned.
+traps: a snapshot owned by Azure Backup and an old snapshot a managed image is built from,
+neither of which may be reported as orphaned.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def demo_pages(now: datetime) -> RawPages:
     disks: dict[str, list[dict[str, Any]]] = {PROD: [], ML: []}
     snaps: dict[str, list[dict[str, Any]]] = {PROD: [], ML: []}
     ips: dict[str, list[dict[str, Any]]] = {PROD: [], ML: []}
+    images: dict[str, list[dict[str, Any]]] = {PROD: [], ML: []}
     sizes: dict[tuple[str, str], set[str]] = {}
     metrics: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
 
@@ -160,6 +162,12 @@ def demo_pages(now: datetime) -> RawPages:
     gone_ml = _arm(ML, "rg-ml-train", "Microsoft.Compute", "disks", "ml-train-00-data-0")
     snaps[ML].append(_snapshot(_arm(ML, "rg-ml-train", "Microsoft.Compute", "snapshots", "ml-train-00-ckpt"),
                                "eastus", 2048, now - timedelta(days=150), gone_ml, True, {}))
+    # Trap: an old snapshot of a deleted disk that a managed image is still built from.
+    golden = _arm(ML, "rg-ml-images", "Microsoft.Compute", "snapshots", "golden-cuda-os-2025")
+    snaps[ML].append(_snapshot(golden, "eastus", 64, now - timedelta(days=300),
+                               _arm(ML, "rg-ml-images", "Microsoft.Compute", "disks", "builder-os"), False, {}))
+    images[ML].append(_image(_arm(ML, "rg-ml-images", "Microsoft.Compute", "images", "cuda-12-ubuntu"), "eastus",
+                             golden, now - timedelta(days=299)))
     backup_rg = "AzureBackupRG_eastus_1"
     snaps[PROD].append(_snapshot(
         _arm(PROD, backup_rg, "Microsoft.Compute", "snapshots", "AzureBackup_sql-01-data-0_2026"),
@@ -173,6 +181,7 @@ def demo_pages(now: datetime) -> RawPages:
                   {"statusOnly": "true"})
         _add_list(pages, sub, "compute", "disks.list", disks[sub], 12)
         _add_list(pages, sub, "compute", "snapshots.list", snaps[sub], 50)
+        _add_list(pages, sub, "compute", "images.list", images[sub], 50)
         _add_list(pages, sub, "network", "public_ip_addresses.list_all", ips[sub], 50)
     for (sub, region), used in sorted(sizes.items()):
         pages.add(PROVIDER, sub, region, "compute", "resource_skus.list",
@@ -261,6 +270,16 @@ def _snapshot(snap_id: str, region: str, gib: int, created: datetime, source: st
     if managed_by:
         snap["managedBy"] = managed_by
     return snap
+
+
+def _image(image_id: str, region: str, snapshot_id: str, created: datetime) -> dict[str, Any]:
+    return {"name": image_id.rsplit("/", 1)[1], "id": image_id, "type": "Microsoft.Compute/images",
+            "location": region, "tags": {"built": created.strftime("%Y-%m-%d")},
+            "properties": {"storageProfile": {
+                "osDisk": {"osType": "Linux", "osState": "Generalized", "snapshot": {"id": snapshot_id},
+                           "caching": "ReadWrite", "storageAccountType": "Premium_LRS", "diskSizeGB": 64},
+                "dataDisks": [], "zoneResilient": False},
+                "provisioningState": "Succeeded", "hyperVGeneration": "V2"}}
 
 
 def _ip(ip_id: str, region: str, address: str | None, bound: dict[str, Any], sku: str = "Standard",

@@ -24,6 +24,7 @@ RBAC_ACTIONS: dict[str, str] = {
     "resource_skus.list": "Microsoft.Compute/skus/read",
     "disks.list": "Microsoft.Compute/disks/read",
     "snapshots.list": "Microsoft.Compute/snapshots/read",
+    "images.list": "Microsoft.Compute/images/read",
     "public_ip_addresses.list_all": "Microsoft.Network/publicIPAddresses/read",
     "metrics.list": "Microsoft.Insights/metrics/read",
 }

@@ -24,6 +24,7 @@ from typing import Any
 from finml.model import (
     Address,
     Estate,
+    Image,
     Instance,
     InstanceState,
     InstanceType,
@@ -75,8 +76,14 @@ def normalise(pages: RawPages) -> Estate:
             vm_memory[inst.id.lower()] = inst.type_info.memory_gib
     for page, disk in _items(pages, "compute", "disks.list"):
         estate.resources.append(_volume(page, disk))
+    images = [_image(page, img) for page, img in _items(pages, "compute", "images.list")]
+    used_by: dict[str, list[str]] = {}
+    for img in images:
+        for sid in img.snapshot_ids:
+            used_by.setdefault(sid.lower(), []).append(img.id)
+    estate.resources.extend(images)
     for page, snap in _items(pages, "compute", "snapshots.list"):
-        estate.resources.append(_snapshot(page, snap))
+        estate.resources.append(_snapshot(page, snap, used_by.get(str(snap.get("id", "")).lower(), [])))
     for page, ip in _items(pages, "network", "public_ip_addresses.list_all"):
         addr = _address(page, ip)
         if addr is not None:
@@ -247,7 +254,20 @@ def is_backup_managed(snap: Mapping[str, Any]) -> bool:
     return False
 
 
-def _snapshot(page: RawPage, snap: Mapping[str, Any]) -> Snapshot:
+def _image(page: RawPage, img: Mapping[str, Any]) -> Image:
+    """A managed image; its OS/data disks may be built from snapshots (``snapshot.id``)."""
+    props = img.get("properties") or {}
+    storage = props.get("storageProfile") or {}
+    disks = [storage.get("osDisk") or {}, *(storage.get("dataDisks") or [])]
+    snapshot_ids = tuple(str(d["snapshot"]["id"]) for d in disks if (d.get("snapshot") or {}).get("id"))
+    return Image(
+        provider=PROVIDER, account=_account(page, img), region=_region(img), id=str(img.get("id", "")),
+        name=img.get("name"), tags=_tags(img), raw=img, snapshot_ids=snapshot_ids,
+        state=str(props.get("provisioningState", "Succeeded")).lower(),
+    )
+
+
+def _snapshot(page: RawPage, snap: Mapping[str, Any], image_ids: list[str]) -> Snapshot:
     props = snap.get("properties") or {}
     creation = props.get("creationData") or {}
     size = props.get("diskSizeGB")
@@ -262,7 +282,7 @@ def _snapshot(page: RawPage, snap: Mapping[str, Any]) -> Snapshot:
         incremental=bool(props.get("incremental", False)),
         storage_bytes=None,
         backup_managed=is_backup_managed(snap),
-        used_by=(str(managed_by),) if managed_by else (),
+        used_by=tuple(image_ids) + ((str(managed_by),) if managed_by else ()),
     )
 
 

@@ -74,8 +74,9 @@ def test_live_audit_with_denied_subscription_exits_partial(tmp_path: Path, azure
 
 def test_live_audit_without_credentials_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          arm: FakeArm) -> None:
-    import finml.audit
     from azure.core.exceptions import ClientAuthenticationError
+
+    import finml.audit
 
     cred = FakeCredential(ClientAuthenticationError("EnvironmentCredential: authentication unavailable"))
     monkeypatch.setattr(finml.audit, "gather", functools.partial(
@@ -111,16 +112,19 @@ def test_demo_estate_has_the_planted_cases() -> None:
     pages = AzureProvider.demo_pages(DEMO_NOW)
     assert time.perf_counter() - start < 2.0  # generous bound for a loaded CI machine; ~0.1 s normally
     estate = AzureProvider.normalise(pages)
-    vms = {r.name: r for r in estate.of_kind(Kind.INSTANCE)}
+    vms: dict[str | None, Any] = {r.name: r for r in estate.of_kind(Kind.INSTANCE)}
     assert vms["ml-train-03"].state == InstanceState.STOPPED_ALLOCATED and vms["ml-train-03"].billed_while_stopped
     assert vms["legacy-app-01"].state == InstanceState.STOPPED and not vms["legacy-app-01"].billed_while_stopped
     idle = estate.metrics_for(vms["jump-01"].id)["cpu.utilization"]
     assert len(idle) == 14 * 24 and max(idle.values) < 3
     big = estate.metrics_for(vms["sql-01"].id)
     assert max(big["cpu.utilization"].values) < 10 and max(big["memory.utilization"].values) < 15
-    snaps = {r.name: r for r in estate.of_kind(Kind.SNAPSHOT)}
+    snaps: dict[str | None, Any] = {r.name: r for r in estate.of_kind(Kind.SNAPSHOT)}
     backup = snaps["AzureBackup_sql-01-data-0_2026"]
     assert backup.backup_managed and not snaps["sql-00-data-final"].backup_managed
+    golden = snaps["golden-cuda-os-2025"]
+    image: Any = estate.of_kind(Kind.IMAGE)[0]
+    assert golden.used_by == (image.id,) and image.snapshot_ids == (golden.id,)
     volume_ids = {r.id.lower() for r in estate.of_kind(Kind.VOLUME)}
     assert (snaps["sql-00-data-final"].source_volume_id or "").lower() not in volume_ids  # orphaned
     assert {r.account for r in estate.resources} == {PROD, ML}

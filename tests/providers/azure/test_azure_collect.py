@@ -94,6 +94,15 @@ def serve_subscription_a(arm: FakeArm) -> None:
          "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": vm1["id"]},
                         "diskSizeGB": 30, "incremental": True, "timeCreated": "2026-10-30T01:00:00+00:00"}},
     ]))
+    arm.route(rf"{SUBS}/providers/Microsoft.Compute/images", page([
+        {"name": "golden", "id": arm_id(SUB_A, "rg-img", "Microsoft.Compute", "images", "golden"),
+         "type": "Microsoft.Compute/images", "location": "eastus",
+         "properties": {"sourceVirtualMachine": {"id": vm1["id"]}, "storageProfile": {
+             "osDisk": {"osType": "Linux", "osState": "Generalized", "caching": "ReadWrite", "diskSizeGB": 200,
+                        "snapshot": {"id": arm_id(SUB_A, "RG-ML", "Microsoft.Compute", "snapshots",
+                                                  "deleted-disk-final")}},
+             "dataDisks": [], "zoneResilient": True}, "provisioningState": "Succeeded", "hyperVGeneration": "V2"}},
+    ]))
     nic_cfg = arm_id(SUB_A, "rg-ml", "Microsoft.Network", "networkInterfaces", "train-1-nic") + "/ipConfigurations/ipconfig1"
     arm.route(rf"{SUBS}/providers/Microsoft.Network/publicIPAddresses", page([
         {"name": "train-1-ip", "id": arm_id(SUB_A, "rg-ml", "Microsoft.Network", "publicIPAddresses", "train-1-ip"),
@@ -181,6 +190,9 @@ def test_collect_and_normalise_subscription(arm: FakeArm) -> None:
     assert isinstance(final, Snapshot) and not final.backup_managed and final.incremental
     assert final.source_volume_id == arm_id(SUB_A, "rg-ml", "Microsoft.Compute", "disks", "deleted-disk")
     assert snaps["AzureBackup_train-1"].backup_managed
+    image: Any = estate.of_kind(Kind.IMAGE)[0]
+    assert final.used_by == (image.id,)  # matched case-insensitively (RG-ML vs rg-ml), as ARM ids are
+    assert len(image.snapshot_ids) == 1
 
     ips = by_name(estate, Kind.ADDRESS)
     assert isinstance(ips["forgotten-ip"], Address) and ips["forgotten-ip"].state == "unassociated"
