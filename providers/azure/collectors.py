@@ -73,18 +73,21 @@ def paged(
         if http.status_code == 200:
             bodies.append(http.json())
 
-    for _page in op(raw_response_hook=hook, **kwargs).by_page():
-        pass
     items: list[dict[str, Any]] = []
     stored_params = dict(params or {})
     if regions:
         stored_params["regions"] = sorted(regions)
-    for body in bodies:
-        body = dict(body) if isinstance(body, dict) else {"value": []}
-        value = [v for v in body.get("value") or [] if _in_regions(v, regions) and (keep is None or keep(v))]
-        body["value"] = value
-        items.extend(value)
-        ctx.pages.add(PROVIDER, subscription, region, service, operation, body, stored_params)
+    try:
+        for _page in op(raw_response_hook=hook, **kwargs).by_page():
+            pass
+    finally:
+        # Pages fetched before a failure on a later page are kept: partial data beats none.
+        for body in bodies:
+            body = dict(body) if isinstance(body, dict) else {"value": []}
+            value = [v for v in body.get("value") or [] if _in_regions(v, regions) and (keep is None or keep(v))]
+            body["value"] = value
+            items.extend(value)
+            ctx.pages.add(PROVIDER, subscription, region, service, operation, body, stored_params)
     return items
 
 

@@ -339,3 +339,16 @@ def test_missing_sdk_names_the_extra(arm: FakeArm, monkeypatch: pytest.MonkeyPat
     with pytest.raises(MissingExtraError) as info:
         collect(arm)
     assert info.value.extra == "azure" and "finml[azure]" in (info.value.hint or "")
+
+
+def test_failure_on_a_later_page_keeps_earlier_pages(arm: FakeArm) -> None:
+    nxt = f"{ARM}{SUBS}/providers/Microsoft.Compute/disks?api-version=2025-01-02&$skiptoken=d2"
+    arm.route(rf"{SUBS}/providers/Microsoft.Compute/disks",
+              (500, {"error": {"code": "InternalServerError", "message": "boom"}}), query={"$skiptoken": "d2"})
+    arm.route(rf"{SUBS}/providers/Microsoft.Compute/disks", page([
+        disk_json(SUB_A, "rg", "d1", "eastus", sku="Standard_LRS", gib=32, state="Unattached")], nxt))
+    arm.route(rf"{SUBS}/.*", page([]))
+    pages, _ = collect(arm, max_retries=1)
+    [issue] = pages.issues
+    assert issue.cause == "error" and issue.operation == "disks.list" and "InternalServerError" in issue.message
+    assert [r.name for r in AzureProvider.normalise(pages).of_kind(Kind.VOLUME)] == ["d1"]
