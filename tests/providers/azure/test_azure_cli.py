@@ -154,3 +154,18 @@ def test_registry_import_does_not_load_the_azure_sdk() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[3])
     assert proc.returncode == 0, proc.stderr
+
+
+def test_collect_then_audit_snapshot_offline(tmp_path: Path, azure_clients: FakeArm) -> None:
+    serve_subscription_a(azure_clients)
+    cfg = str(write_config(tmp_path))
+    snap = tmp_path / "snap"
+    collected = CliRunner().invoke(cli, ["--config", cfg, "collect", "-p", "azure", "--out", str(snap)])
+    assert collected.exit_code == 0, collected.output
+    assert (snap / "azure" / SUB_A / "global" / "compute").is_dir()
+    sent = len(azure_clients.requests)
+    audited = CliRunner().invoke(cli, ["--config", cfg, "audit", "--from", str(snap), "--format", "json"])
+    assert audited.exit_code == 0, audited.output
+    assert len(azure_clients.requests) == sent  # offline: no API call
+    names = {f["resource_name"] for f in json.loads(audited.stdout)["findings"]}
+    assert {"old-scratch", "forgotten-ip"} <= names

@@ -156,3 +156,16 @@ def test_throttled_price_request_is_retried(tmp_path: Path, arm: FakeArm) -> Non
     q = catalog(tmp_path, arm).address_hour("azure", "westus")
     assert q is not None and q.price.amount == Decimal("0.005")
     assert arm.sleeps == [3.0]
+
+
+def test_provider_builds_the_catalog_with_its_transport(tmp_path: Path, arm: FakeArm) -> None:
+    from conftest import FakeCredential
+
+    from providers.azure import AzureProvider, AzureSettings
+
+    serve_vm_prices(arm)
+    provider = AzureProvider(AzureSettings(price_cache_ttl_hours=1), credential=FakeCredential(), transport=arm)
+    c = provider.price_catalog(tmp_path)
+    assert c.cache.ttl == timedelta(hours=1)
+    q = c.instance_hour("azure", "eastus", "Standard_D2s_v5")
+    assert q is not None and q.source == SOURCE and arm.requests
