@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import SUB_A, FakeArm, FakeCredential
-from test_azure_collect import serve_subscription_a
 
 from finml.audit import DEMO_NOW
 from finml.cli import cli
 from finml.model import InstanceState, Kind
 from providers.azure import AzureProvider
 from providers.azure.demo import ML, PROD
+from tests.providers.azure.arm_estate import serve_subscription_a
+from tests.providers.azure.fake_arm import SUB_A, SUB_B, FakeArm, FakeCredential, forbidden
 
 
 @pytest.fixture
@@ -56,8 +56,6 @@ def test_live_audit_finds_planted_waste(tmp_path: Path, azure_clients: FakeArm) 
 
 
 def test_live_audit_with_denied_subscription_exits_partial(tmp_path: Path, azure_clients: FakeArm) -> None:
-    from conftest import SUB_B, forbidden
-
     serve_subscription_a(azure_clients)
     azure_clients.route(rf"/subscriptions/{SUB_B}/providers/Microsoft.Network/publicIPAddresses",
                         forbidden("Microsoft.Network/publicIPAddresses/read", SUB_B))

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import SUB_A, disk_json, status_json, vm_json
 
 from finml.model import InstanceState, Kind
 from finml.raw import GLOBAL, RawPages
 from providers.azure.normalise import is_backup_managed, normalise, parse_duration_s, parse_time
+from tests.providers.azure.fake_arm import SUB_A, disk_json, status_json, vm_json
 
 
 @pytest.mark.parametrize(("text", "expected"), [

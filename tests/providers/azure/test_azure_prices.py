@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ServiceRequestError
-from conftest import FakeArm
 
 from providers.azure.prices import SOURCE, AzureRetailPrices
+from tests.providers.azure.fake_arm import FakeArm, FakeCredential
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PATH = "/api/retail/prices"
@@ -159,8 +159,6 @@ def test_throttled_price_request_is_retried(tmp_path: Path, arm: FakeArm) -> Non
 
 
 def test_provider_builds_the_catalog_with_its_transport(tmp_path: Path, arm: FakeArm) -> None:
-    from conftest import FakeCredential
-
     from providers.azure import AzureProvider, AzureSettings
 
     serve_vm_prices(arm)
