@@ -37,7 +37,7 @@ def generate(data_dir: Path, rows: int) -> float:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     t0 = time.perf_counter()
-    for pi, (key, name) in enumerate(PROVIDERS):
+    for key, name in PROVIDERS:
         for mi, month in enumerate(MONTHS):
             path = store.partition_path(key, month, "payer")
             path.parent.mkdir(parents=True, exist_ok=True)
