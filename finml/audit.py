@@ -56,6 +56,8 @@ class AuditResult:
     analysed_at: datetime
     config_source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    first_seen: dict[str, str] = field(default_factory=dict)
+    """Finding id -> ISO date it first appeared in the recorded audit history."""
 
     @property
     def partial(self) -> bool:

@@ -7,6 +7,7 @@ from finml.registry import Registry
 
 BUILTIN_PROVIDERS = {
     "aws": "providers.aws:AwsProvider",
+    "azure": "providers.azure:AzureProvider",
     "gcp": "providers.gcp:GcpProvider",
 }
 
