@@ -252,3 +252,14 @@ def _likely(size: int, nodes: list[_Node]) -> list[Group]:
         all_members = sorted(i for p in parts for i in p)
         out.append(Group(size, all_members, f"likely:{'+'.join(sorted(reasons.get(cid, {'?'})))}", parts))
     return out
+
+
+def needing_checksum(objects: Sequence[StoredObject], likely: Sequence[Group]) -> list[int]:
+    """Objects of likely groups whose listing names a checksum algorithm but carries no value:
+    one HeadObject / GetObjectAttributes (ChecksumMode=ENABLED) each would settle the group when
+    the checksum is full-object (always for CRC64NVME). These are the only extra calls a
+    collector needs beyond the list pages."""
+    out: list[int] = []
+    for g in likely:
+        out.extend(i for i in g.members if objects[i].checksum_algorithm and not objects[i].checksum)
+    return out

@@ -71,6 +71,10 @@ class S3DuplicatesSettings:
         "Full-object checksum algorithms accepted as proof of equal content (CRC32/CRC32C only make "
         "a duplicate likely).", "finml default",
     )
+    min_group_saving: Decimal = setting(
+        Decimal("0.01"), "Report a group only if removing its copies saves at least this much per month "
+        "(in the price currency; for likely groups, the potential saving).", "finml default",
+    )
     max_listed_copies: int = setting(
         1000, "At most this many copies are listed per finding (the saving covers all).", "finml default",
     )
@@ -161,6 +165,8 @@ class S3Duplicates(Recommender):
             ctx.skip(self.name, keeper.provider, _uri(keeper), f"no storage price for {', '.join(unpriced)}")
             return None
         potential = total_money(costs, costs[0].currency)
+        if potential.amount < s.min_group_saving:
+            return None
         dup_bytes = g.size * len(remove)
         evidence: dict[str, object] = {
             "proof": g.proof,
