@@ -26,9 +26,10 @@ import random
 import resource
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from finml.audit import DEMO_NOW
-from finml.model import Bucket, Estate, StoredObject
+from finml.model import Bucket, Estate, Finding, StoredObject
 from finml.pricing import default_catalog
 from finml.recommender import RecommenderContext
 from recommenders._object_groups import GroupRules, group_objects, needing_checksum
@@ -161,9 +162,8 @@ def main() -> None:
     t0 = time.perf_counter()
     findings = list(S3Duplicates().run(estate, ctx))
     run_s = time.perf_counter() - t0
-    proven_saving = sum((f.monthly_saving.amount for f in findings), start=type(findings[0].monthly_saving.amount)(0))
-    print(f"recommender run (grouping + pricing + findings): {run_s:.2f} s wall; {len(findings):,} findings; "
-          f"proven saving {proven_saving:.2f} USD/month; peak RSS {_rss_mib():.0f} MiB")
+    print(f"recommender run (grouping + pricing + findings): {run_s:.2f} s wall; {_summary(findings)}; "
+          f"peak RSS {_rss_mib():.0f} MiB")
 
     per_bucket: dict[str, int] = {}
     for o in objects:
@@ -183,6 +183,19 @@ def main() -> None:
     print(f"after the HEAD pass: {len(proven2):,} proven, {len(likely2):,} likely groups "
           f"({time.perf_counter() - t0:.2f} s); wrong proven groups: "
           f"{sum(1 for g in proven2 if len({truth[i] for i in g.members}) > 1)}")
+    t0 = time.perf_counter()
+    findings = list(S3Duplicates().run(estate, ctx))
+    print(f"recommender run after the HEAD pass: {time.perf_counter() - t0:.2f} s wall; {_summary(findings)}; "
+          f"peak RSS {_rss_mib():.0f} MiB")
+
+
+def _summary(findings: list[Finding]) -> str:
+    proven = [f for f in findings if f.action == "delete-duplicates"]
+    saving = sum((f.monthly_saving.amount for f in proven), Decimal(0))
+    potential = sum((Decimal(str(f.evidence["potential_monthly_saving"])) for f in findings if f not in proven),
+                    Decimal(0))
+    return (f"{len(proven):,} delete-duplicates findings saving {saving:.2f} USD/month, "
+            f"{len(findings) - len(proven):,} review-likely findings (potential {potential:.2f} USD/month)")
 
 
 if __name__ == "__main__":
