@@ -92,7 +92,7 @@ class SnapshotCleanup(Recommender):
         pinned = _pinned_snapshots(estate)
         candidates: list[tuple[Snapshot, str, dict[str, object]]] = []
         for provider, account, source, members in _by_source(snapshots):
-            members.sort(key=lambda r: (r.created_at is None, r.created_at), reverse=True)
+            members.sort(key=lambda r: r.created_at.timestamp() if r.created_at else float("-inf"), reverse=True)
             exists = source is not None and (provider, source) in volumes
             gap = None if exists or source is None else inventory_gap(estate, provider, account)
             for rank, snap in enumerate(members):

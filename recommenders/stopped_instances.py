@@ -6,8 +6,9 @@ Detects two kinds of stopped VM, on every provider whose normaliser reports the 
   compute is still billed while the VM is stopped: Azure VMs stopped from inside the guest or with
   ``az vm stop`` (PowerState/stopped, not deallocated), Alibaba pay-as-you-go instances stopped
   with ``StoppedMode=KeepCharging``. Reported after ``allocated_min_stopped_days``.
-* ``stopped`` (AWS stopped, GCP TERMINATED, Azure deallocated, Alibaba economical mode): compute is
-  no longer billed but the attached volumes/disks are, per GB-month. Reported after
+* ``stopped`` (AWS stopped, GCP TERMINATED, Azure deallocated, Alibaba economical mode) and
+  ``suspended`` (GCP SUSPENDED; its memory-state storage is billed too but not counted): compute
+  is no longer billed but the attached volumes/disks are, per GB-month. Reported after
   ``min_stopped_days``.
 
 Why it costs: allocated VMs bill the full hourly compute price; every stopped VM keeps billing
@@ -108,7 +109,7 @@ class StoppedInstances(Recommender):
             allocated = r.state == InstanceState.STOPPED_ALLOCATED or (
                 r.billed_while_stopped and r.state in (InstanceState.STOPPED, InstanceState.STOPPED_ALLOCATED)
             )
-            if not allocated and r.state != InstanceState.STOPPED:
+            if not allocated and r.state not in (InstanceState.STOPPED, InstanceState.SUSPENDED):
                 continue
             group = groups.get((r.provider, short_id(r.id)))
             if group is not None:

@@ -155,3 +155,23 @@ def test_waste_recommenders_document_rules_and_settings(name: str) -> None:
     assert "finml-default" in cls.RULE_SETS
     for f in settings_mod.describe(cls.Settings):
         assert f["doc"] and f["source"], f"{name}.{f['name']} lacks doc or source"
+
+
+def test_waste_findings_serialise_to_audit_json() -> None:
+    import json
+
+    from finml.output import finding_json
+    from tests.recommenders.casefile import as_utc, build_costs, build_estate, load_cases
+
+    seen = 0
+    for case in load_cases():
+        if case.recommender not in WASTE:
+            continue
+        cls = registry.get(case.recommender)
+        settings = settings_mod.build(cls.Settings, case.spec.get("settings"), "x", base=cls.base_settings("finml-default"))
+        ctx = RecommenderContext(prices=default_catalog(), now=as_utc(case.spec["now"]),
+                                 costs=build_costs(case.spec.get("costs")))
+        for f in cls(settings).run(build_estate(case.spec), ctx):
+            json.dumps(finding_json(f))
+            seen += 1
+    assert seen >= 15
