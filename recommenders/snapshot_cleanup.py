@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 from decimal import Decimal
 
 from finml.model import Confidence, Estate, Finding, Image, Kind, LaunchTemplate, Snapshot, Volume
@@ -79,7 +80,7 @@ class SnapshotCleanup(Recommender):
     name = "snapshot-cleanup"
     summary = "Orphaned and aged-out disk snapshots that nothing references, billed per GB-month."
     kinds = (Kind.SNAPSHOT.value, Kind.VOLUME.value, Kind.IMAGE.value, Kind.LAUNCH_TEMPLATE.value)
-    needs = ("costs",)
+    needs: ClassVar[tuple[str, ...]] = ()  # costs optional: billed cost when ctx.costs has rows
     Settings = SnapshotCleanupSettings
     RULE_SETS = {"finml-default": SnapshotCleanupSettings()}
 
