@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 from decimal import Decimal
+from typing import ClassVar
 
 from finml.model import Confidence, Estate, Finding, Image, Kind, LaunchTemplate, Snapshot, Volume
 from finml.recommender import Recommender, RecommenderContext
