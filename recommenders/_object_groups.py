@@ -20,7 +20,8 @@ What makes two objects only *likely* duplicates (never counted as proven):
 What proves two objects differ: different plain MD5 ETags, or different full-object checksums of
 the same algorithm. Likely groups never join objects proven different.
 
-SSE-KMS (and DSSE-KMS) ETags are not MD5s of the content: never proof, never disproof. SSE-C
+SSE-KMS (and DSSE-KMS) ETags, and the random ETags of S3 directory buckets (S3 Express One
+Zone), are not MD5s of the content: never proof, never disproof. SSE-C
 objects cannot be told apart in a listing; their ETags are not content MD5s either, but do not
 repeat for equal content, so they can only hide duplicates, not invent them.
 
@@ -82,7 +83,7 @@ def _algo(name: str | None) -> str:
 def _facts(o: StoredObject, rules: GroupRules) -> tuple[str | None, str | None, tuple[str, str] | None, bool]:
     """(content md5, multipart etag, (algo, checksum), checksum is composite) of one object."""
     md5 = mp = None
-    if o.provider in rules.etag_md5_providers and not o.sse_kms:
+    if o.provider in rules.etag_md5_providers and not o.sse_kms and not _directory_bucket(o):
         etag = o.etag.strip().strip('"').lower()
         if _MD5.match(etag):
             md5 = etag
@@ -100,6 +101,11 @@ def _facts(o: StoredObject, rules: GroupRules) -> tuple[str | None, str | None, 
         composite = algo != "CRC64NVME" and bool(_COMPOSITE.search(value))
         ck = (algo, value)
     return md5, mp, ck, composite
+
+
+def _directory_bucket(o: StoredObject) -> bool:
+    """S3 directory buckets (S3 Express One Zone, names ending ``--x-s3``) use random ETags."""
+    return o.storage_class.upper() == "EXPRESS_ONEZONE" or o.bucket.endswith("--x-s3")
 
 
 def _md5_hex(value: str) -> str | None:
