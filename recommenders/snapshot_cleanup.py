@@ -56,14 +56,15 @@ class SnapshotCleanupSettings:
         "finml default",
     )
     backup_tag_keys: list[str] = setting(
-        ["aws:backup:source-resource", "AzureBackupRPName", "AzureBackup"],
-        "Tag keys that mark a snapshot as created and retained by a backup service.",
-        "AWS Backup tags recovery points with aws:backup:source-resource; Azure Backup snapshots",
+        ["aws:backup:source-resource"],
+        "Tag keys that mark a snapshot as created and retained by a backup service (add your own "
+        "backup tool's keys); Azure Backup is recognised by Snapshot.backup_managed and backup_id_markers.",
+        "AWS Backup tags EBS recovery points with aws:backup:source-resource",
     )
     backup_id_markers: list[str] = setting(
         ["/resourcegroups/azurebackuprg"],
         "Case-insensitive id fragments of snapshots owned by a backup service.",
-        "Azure Backup keeps instant-restore snapshots in AzureBackupRG_<region>_<n> resource groups",
+        "Azure Backup keeps instant-restore points in AzureBackupRG_<geo>_<n> resource groups",
     )
     bill_window_days: int = setting(
         30, "Days of billed cost (FOCUS EffectiveCost by ResourceId) used for the saving.",
