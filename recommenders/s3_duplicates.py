@@ -122,12 +122,11 @@ class S3Duplicates(Recommender):
         s: S3DuplicatesSettings = self.settings
         copies = [objects[i] for i in g.members]
         protected = {i: why for i in g.members if (why := _protection(objects[i], buckets))}
-        keep = self._keep(g.members, objects, pricer)
-        kept = {keep} | set(protected)
-        if likely:
-            keep_part = next(p for p in g.parts if keep in p)
-            kept |= set(keep_part)  # copies proven equal to the kept one are the proven finding's job
-        remove = [i for i in g.members if i not in kept]
+        # A likely group joins proven sub-groups (or single objects). Each sub-group is reduced to
+        # the copy its own proven finding keeps, so the two findings never disagree or double-count.
+        members = [self._keep(part, objects, pricer) for part in g.parts] if likely else g.members
+        keep = self._keep(members, objects, pricer)
+        remove = [i for i in members if i != keep and i not in protected]
         keeper = objects[keep]
         if not remove:
             reason = ("the other copies are protected (Object Lock / legal hold)" if protected

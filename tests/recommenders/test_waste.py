@@ -175,3 +175,21 @@ def test_waste_findings_serialise_to_audit_json() -> None:
             json.dumps(finding_json(f))
             seen += 1
     assert seen >= 15
+
+
+def test_likely_finding_reviews_only_the_copies_proven_findings_keep() -> None:
+    size = 10 << 30
+    objs = [
+        _obj("a", "x/model.bin", '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', size=size, last_modified=NOW - timedelta(days=50)),
+        _obj("b", "y/model.bin", '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', size=size, last_modified=NOW - timedelta(days=40)),
+        _obj("c", "z/model.bin", '"0123456789abcdef0123456789abcdef-9"', size=size, last_modified=NOW - timedelta(days=90)),
+    ]
+    findings = {f.action: f for f in S3Duplicates().run(Estate(objects=objs), _ctx())}
+    proven, likely = findings["delete-duplicates"], findings["review-likely-duplicate"]
+    assert proven.details["keep"] == "s3://a/x/model.bin"
+    assert [r["uri"] for r in proven.details["remove"]] == ["s3://b/y/model.bin"]
+    # c is oldest and kept; the review covers a (the proven group's keeper), never b again.
+    assert likely.details["keep"] == "s3://c/z/model.bin"
+    assert [r["uri"] for r in likely.details["remove"]] == ["s3://a/x/model.bin"]
+    assert likely.monthly_saving.amount == 0
+    assert likely.evidence["potential_monthly_saving"] == "0.230"
