@@ -186,7 +186,7 @@ class SnapshotCleanup(Recommender):
             evidence.update(billed.evidence())
             evidence.update(saving_basis="billed-cost", saving_is_upper_bound=False)
         else:
-            tier = "snapshot-archive" if str(snap.raw.get("StorageTier", "")).lower() == "archive" else "snapshot"
+            tier = "snapshot-archive" if _archived(snap) else "snapshot"
             quote = ctx.prices.storage_gb_month(snap.provider, snap.region, tier)
             if quote is None:
                 ctx.skip(self.name, snap.provider, snap.id, f"no {tier} storage price for {snap.provider} {snap.region}")
@@ -220,6 +220,12 @@ class SnapshotCleanup(Recommender):
                 "note": "deleting an incremental snapshot moves blocks later snapshots need to them",
             },
         )
+
+
+def _archived(snap: Snapshot) -> bool:
+    """EC2 ``StorageTier: archive`` or GCP ``snapshotType: ARCHIVE`` in the raw payload."""
+    raw = snap.raw
+    return str(raw.get("StorageTier", "")).lower() == "archive" or str(raw.get("snapshotType", "")).upper() == "ARCHIVE"
 
 
 def _key(provider: str, rid: str) -> str:
