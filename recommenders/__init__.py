@@ -8,6 +8,9 @@ from finml.registry import Registry
 BUILTIN_RECOMMENDERS = {
     "unattached-volumes": "recommenders.unattached_volumes:UnattachedVolumes",
     "unused-addresses": "recommenders.unused_addresses:UnusedAddresses",
+    "snapshot-cleanup": "recommenders.snapshot_cleanup:SnapshotCleanup",
+    "s3-duplicates": "recommenders.s3_duplicates:S3Duplicates",
+    "stopped-instances": "recommenders.stopped_instances:StoppedInstances",
 }
 
 registry: Registry[Recommender] = Registry("recommender", BUILTIN_RECOMMENDERS, "finml.recommenders")
