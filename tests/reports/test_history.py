@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from finml.cli import cli
 from finml.store.history import AuditHistory, diff
-from tests.core.fake_estate import FakeProvider
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc)
 
@@ -77,26 +76,20 @@ def test_concurrent_audits_do_not_corrupt_history(tmp_path: Path) -> None:
     assert all(h.load(p).doc["schema"] == "finml-audit/1" for p in h.paths())
 
 
-def test_audit_cli_records_and_diffs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from providers import registry
-
-    registry.register("fake", FakeProvider)
-    try:
-        cfg = tmp_path / "finml.toml"
-        cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n")
-        runner = CliRunner()
-        first = json.loads(runner.invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--diff"]).stdout)
-        assert len(first["extra"]["diff"]["new"]) == 2 and first["extra"]["diff"]["previous_audit_at"] is None
-        cfg.write_text("[providers.fake]\nregions = ['us-east-1', 'eu-west-1']\n")
-        second = json.loads(runner.invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--diff"]).stdout)
-        d = second["extra"]["diff"]
-        assert {f["resource_id"] for f in d["new"]} == {"vol-eu-west-1-free", "eip-eu-west-1"}
-        assert d["resolved"] == [] and d["unchanged"] == 2
-        assert all("first_seen" in f for f in second["findings"])
-        table = runner.invoke(cli, ["--config", str(cfg), "audit", "--diff"])
-        assert "0 new, 0 resolved, 0 changed, 4 unchanged" in " ".join(table.output.split())
-        runner.invoke(cli, ["--config", str(cfg), "audit", "--no-record"])
-        assert len(AuditHistory(Path(os.environ["FINML_DATA_DIR"])).paths()) == 3
-    finally:
-        registry._paths.pop("fake", None)
-        registry._loaded.pop("fake", None)
+def test_audit_cli_records_and_diffs(tmp_path: Path, fake_provider: object) -> None:
+    
+    cfg = tmp_path / "finml.toml"
+    cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n")
+    runner = CliRunner()
+    first = json.loads(runner.invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--diff"]).stdout)
+    assert len(first["extra"]["diff"]["new"]) == 2 and first["extra"]["diff"]["previous_audit_at"] is None
+    cfg.write_text("[providers.fake]\nregions = ['us-east-1', 'eu-west-1']\n")
+    second = json.loads(runner.invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--diff"]).stdout)
+    d = second["extra"]["diff"]
+    assert {f["resource_id"] for f in d["new"]} == {"vol-eu-west-1-free", "eip-eu-west-1"}
+    assert d["resolved"] == [] and d["unchanged"] == 2
+    assert all("first_seen" in f for f in second["findings"])
+    table = runner.invoke(cli, ["--config", str(cfg), "audit", "--diff"])
+    assert "0 new, 0 resolved, 0 changed, 4 unchanged" in " ".join(table.output.split())
+    runner.invoke(cli, ["--config", str(cfg), "audit", "--no-record"])
+    assert len(AuditHistory(Path(os.environ["FINML_DATA_DIR"])).paths()) == 3

@@ -13,8 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from finml.cli import cli
-from providers import registry
-from tests.core.fake_estate import FakeProvider
 
 
 @pytest.fixture()
@@ -37,47 +35,32 @@ def hook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.shutdown()
 
 
-def test_new_findings_are_posted_once(tmp_path: Path, hook: tuple[str, list[dict[str, Any]]]) -> None:
+def test_new_findings_are_posted_once(tmp_path: Path, fake_provider: object, hook: tuple[str, list[dict[str, Any]]]) -> None:
     url, received = hook
-    registry.register("fake", FakeProvider)
-    try:
-        cfg = tmp_path / "finml.toml"
-        cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n[notify]\nmin_new_savings = 5\n")
-        r = CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
-        assert r.exit_code == 0, r.output
-        assert len(received) == 1
-        msg = received[0]
-        assert "2 new finding(s) worth 11.65 USD/month" in msg["text"]
-        assert msg["blocks"][0]["type"] == "section" and "_new_total" not in msg
-        # nothing new the second time: no message
-        CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
-        assert len(received) == 1
-    finally:
-        registry._paths.pop("fake", None)
-        registry._loaded.pop("fake", None)
+    cfg = tmp_path / "finml.toml"
+    cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n[notify]\nmin_new_savings = 5\n")
+    r = CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
+    assert r.exit_code == 0, r.output
+    assert len(received) == 1
+    msg = received[0]
+    assert "2 new finding(s) worth 11.65 USD/month" in msg["text"]
+    assert msg["blocks"][0]["type"] == "section" and "_new_total" not in msg
+    # nothing new the second time: no message
+    CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
+    assert len(received) == 1
 
 
-def test_threshold_suppresses_small_news(tmp_path: Path, hook: tuple[str, list[dict[str, Any]]]) -> None:
+def test_threshold_suppresses_small_news(tmp_path: Path, fake_provider: object, hook: tuple[str, list[dict[str, Any]]]) -> None:
     url, received = hook
-    registry.register("fake", FakeProvider)
-    try:
-        cfg = tmp_path / "finml.toml"
-        cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n[notify]\nmin_new_savings = 1000\n")
-        CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
-        assert received == []
-    finally:
-        registry._paths.pop("fake", None)
-        registry._loaded.pop("fake", None)
+    cfg = tmp_path / "finml.toml"
+    cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n[notify]\nmin_new_savings = 1000\n")
+    CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json", "--notify", url])
+    assert received == []
 
 
-def test_unreachable_webhook_does_not_fail_the_audit(tmp_path: Path) -> None:
-    registry.register("fake", FakeProvider)
-    try:
-        cfg = tmp_path / "finml.toml"
-        cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n")
-        r = CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json",
-                                     "--notify", "http://127.0.0.1:9/nothing-listens"])
-        assert r.exit_code == 0
-    finally:
-        registry._paths.pop("fake", None)
-        registry._loaded.pop("fake", None)
+def test_unreachable_webhook_does_not_fail_the_audit(tmp_path: Path, fake_provider: object) -> None:
+    cfg = tmp_path / "finml.toml"
+    cfg.write_text("[providers.fake]\nregions = ['us-east-1']\n")
+    r = CliRunner().invoke(cli, ["--config", str(cfg), "audit", "--format", "json",
+                                 "--notify", "http://127.0.0.1:9/nothing-listens"])
+    assert r.exit_code == 0
