@@ -7,6 +7,7 @@ from finml.registry import Registry
 
 BUILTIN_PROVIDERS = {
     "aws": "providers.aws:AwsProvider",
+    "alibaba": "providers.alibaba:AlibabaProvider",
 }
 
 registry: Registry[Provider] = Registry("provider", BUILTIN_PROVIDERS, "finml.providers")
