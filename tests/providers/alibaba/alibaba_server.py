@@ -47,6 +47,7 @@ class AliyunServer(BaseAdapter):
         self.metrics = metrics or {}
         self.account_id = account_id
         self.cms_page = cms_page
+        self.prices: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, str]] = []
         self.hosts: list[str] = []
         self._errors: dict[tuple[str, str | None], list[tuple[int, str, str]]] = defaultdict(list)
@@ -118,6 +119,8 @@ class AliyunServer(BaseAdapter):
                     "PrincipalId": "276223928478512345", "UserId": "276223928478512345"}
         if action == "DescribeMetricList":
             return self._metrics(params)
+        if action == "DescribePrice":
+            return {"RequestId": self._rid(), **copy.deepcopy(self.prices[params["ResourceType"]])}
         if action not in _WRAP:
             return {"RequestId": self._rid(), "Code": "InvalidAction.NotFound"}
         outer, inner = _WRAP[action]
