@@ -96,7 +96,9 @@ def _region(pages: RawPages, rng: random.Random, ids: _Ids, region: str, now: da
             ("ecs.c7.2xlarge", "old-batch", {"Status": "Stopped", "StoppedMode": "StopCharging"}),
             ("ecs.gn7i-c8g1.2xlarge", "gpu-infer", {}),
         ]
-    instances, disks, running = [], [], []
+    instances: list[dict[str, Any]] = []
+    disks: list[dict[str, Any]] = []
+    running: list[tuple[str, str]] = []
     for n, (type_name, role, over) in enumerate(plan):
         iid = ids.make("i", region)
         created = now - timedelta(days=30 + 17 * n, hours=n)
@@ -141,13 +143,14 @@ def _region(pages: RawPages, rng: random.Random, ids: _Ids, region: str, now: da
     _add_paged(pages, rng, region, "ecs", "DescribeImages", "Images", "Image", images,
                params={"ImageOwnerAlias": "self", "Status": "Creating,Available,UnAvailable,Deprecated"})
     eips = []
-    bound = [i for i in instances if i["Status"] == "Running"][:2]
-    for n, inst in enumerate(bound + [None] * (2 if hz else 1)):
+    bound: list[dict[str, Any] | None] = [i for i in instances if i["Status"] == "Running"][:2]
+    bound += [None] * (2 if hz else 1)
+    for n, owner in enumerate(bound):
         eips.append({
             "AllocationId": ids.make("eip", region), "IpAddress": f"47.{96 if hz else 88}.{n}.{10 + n}",
-            "RegionId": region, "Status": "InUse" if inst else "Available",
-            "InstanceId": inst["InstanceId"] if inst else "", "InstanceType": "EcsInstance" if inst else "",
-            "InstanceRegionId": region if inst else "", "ChargeType": "PostPaid",
+            "RegionId": region, "Status": "InUse" if owner else "Available",
+            "InstanceId": owner["InstanceId"] if owner else "", "InstanceType": "EcsInstance" if owner else "",
+            "InstanceRegionId": region if owner else "", "ChargeType": "PostPaid",
             "InternetChargeType": "PayByTraffic", "Bandwidth": "5", "Name": f"eip-{n}",
             "AllocationTime": _t(now - timedelta(days=120 - 10 * n), seconds=True),
             "Tags": {"Tag": [{"Key": "env", "Value": "prod"}]},
