@@ -143,7 +143,8 @@ def _region(pages: RawPages, rng: random.Random, ids: _Ids, region: str, now: da
     _add_paged(pages, rng, region, "ecs", "DescribeImages", "Images", "Image", images,
                params={"ImageOwnerAlias": "self", "Status": "Creating,Available,UnAvailable,Deprecated"})
     eips = []
-    bound: list[dict[str, Any] | None] = [i for i in instances if i["Status"] == "Running"][:2]
+    bound: list[dict[str, Any] | None] = []
+    bound.extend([i for i in instances if i["Status"] == "Running"][:2])
     bound += [None] * (2 if hz else 1)
     for n, owner in enumerate(bound):
         eips.append({
