@@ -48,7 +48,8 @@ class AlibabaProvider(Provider):
         if factory is None:
             key = resolve_access_key(s)
             factory = default_client_factory(key.key_id, key.secret)
-        return AlibabaApi(factory, max_retries=s.max_retries, sleep=self.clients.get("sleep", time.sleep))
+        return AlibabaApi(factory, max_retries=s.max_retries, sleep=self.clients.get("sleep", time.sleep),
+                          endpoints=s.endpoints)
 
     def collect(self, ctx: CollectContext) -> None:
         from providers.alibaba.collect import Collector, account_label

@@ -85,8 +85,13 @@ def _regional_endpoints() -> dict[str, dict[str, str]]:
         return {}
 
 
-def domain_for(product: Product, region: str | None) -> str:
-    """The endpoint for ``product`` in ``region`` (the SDK's table, else the central domain)."""
+def domain_for(product: Product, region: str | None, overrides: Mapping[str, str] | None = None) -> str:
+    """The endpoint for ``product`` in ``region``: a configured override (by product code,
+    ``ecs``/``vpc``/``cms``/``sts``, or ``code@region``), the SDK's table, else the central domain."""
+    if overrides:
+        found = overrides.get(f"{product.code}@{region}") or overrides.get(product.code)
+        if found:
+            return found
     if region and product.regional:
         found = _regional_endpoints().get(product.code, {}).get(region)
         if found:
@@ -117,6 +122,7 @@ class AlibabaApi:
         max_retries: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         base_delay_s: float = 1.0,
+        endpoints: Mapping[str, str] | None = None,
     ) -> None:
         self._factory = factory
         self._clients: dict[str, Any] = {}
@@ -125,6 +131,7 @@ class AlibabaApi:
         self._sleep = sleep
         self._base_delay = base_delay_s
         self._rng = random.Random(0)
+        self.endpoints = dict(endpoints or {})
 
     def _client(self, region: str) -> Any:
         if region not in self._clients:
@@ -150,7 +157,7 @@ class AlibabaApi:
         attempt = 0
         while True:
             request = request_mod.CommonRequest(
-                domain=domain_for(product, region), version=product.version, action_name=action,
+                domain=domain_for(product, region, self.endpoints), version=product.version, action_name=action,
             )
             request.set_method("POST")
             request.set_protocol_type("https")

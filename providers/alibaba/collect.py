@@ -93,10 +93,7 @@ class Collector:
     def run(self) -> None:
         try:
             regions = self.regions()
-        except RegionUnavailable as exc:
-            self._issue(exc, GLOBAL)
-            return
-        except (PermissionDenied, Throttled) as exc:
+        except ProviderError as exc:
             self._issue(exc, GLOBAL)
             return
         total = len(regions)
@@ -200,9 +197,6 @@ def account_label(api: AlibabaApi, configured: str | None) -> str:
         return configured
     try:
         body = api.call(STS, "GetCallerIdentity", None)
-    except (PermissionDenied, Throttled, RegionUnavailable) as exc:
-        log.info("alibaba: account id unknown (%s); using 'default'", exc.message)
-        return "default"
     except ProviderError as exc:
         log.info("alibaba: account id unknown (%s); using 'default'", exc.message)
         return "default"

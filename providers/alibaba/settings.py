@@ -28,7 +28,6 @@ class AlibabaSettings(ProviderSettings):
 
     regions: tuple[str, ...] = setting(
         (), "Region ids to audit (e.g. cn-hangzhou). Empty: every region ECS DescribeRegions lists.",
-        factory=False,
     )
     account: str | None = setting(
         None, "Account label used in findings. Empty: the AccessKey owner's account id (STS "
@@ -46,6 +45,11 @@ class AlibabaSettings(ProviderSettings):
     metric_period_s: int = setting(3600, "CloudMonitor aggregation period in seconds.")
     collect_metrics: bool = setting(True, "Read CloudMonitor metrics of running instances.")
     max_retries: int = setting(4, "Retries of a throttled call (exponential backoff) before giving up.")
+    endpoints: dict[str, str] = setting(
+        {}, "Endpoint overrides by product code (ecs, vpc, cms, sts) or code@region, e.g. "
+        "{cms = 'metrics.ap-southeast-1.aliyuncs.com'}. Empty: the SDK's endpoint table, else "
+        "the central domain (ecs.aliyuncs.com, vpc.aliyuncs.com, metrics.aliyuncs.com).",
+    )
     price_cache_ttl_hours: int = setting(
         168, "How long DescribePrice answers stay in the price cache (DATA_DIR/price-cache/alibaba).",
     )

@@ -159,3 +159,26 @@ def test_non_read_only_actions_are_refused(server: AliyunServer) -> None:
     with pytest.raises(ValueError, match="DeleteDisk"):
         api.call(ECS, "DeleteDisk", "cn-hangzhou", {"DiskId": "d-1"})
     assert server.requests == []
+
+
+def test_endpoint_overrides(server: AliyunServer) -> None:
+    collect(server, regions=("ap-southeast-1",), account="prod",
+            endpoints={"cms": "metrics.ap-southeast-1.aliyuncs.com", "vpc@ap-southeast-1": "vpc.example.internal"})
+    hosts = dict(zip(server.actions(), server.hosts, strict=True))
+    assert hosts["DescribeMetricList"] == "metrics.ap-southeast-1.aliyuncs.com"
+    assert hosts["DescribeEipAddresses"] == "vpc.example.internal"
+
+
+def test_docs_policy_covers_every_action_sent(server: AliyunServer) -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "alibaba.md"
+    block = re.search(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    allowed = set(json.loads(block.group(1))["Statement"][0]["Action"])
+    collect(server)
+    products = {"DescribeEipAddresses": "vpc", "DescribeMetricList": "cms", "GetCallerIdentity": "sts"}
+    sent = {f"{products.get(a, 'ecs')}:{a}" for a in server.actions()} - {"sts:GetCallerIdentity"}
+    assert sent <= allowed, sent - allowed
