@@ -118,6 +118,7 @@ class Collector:
             ("DescribeEipAddresses", self.eips),
         ]
         instances: list[dict[str, Any]] = []
+        disks: list[dict[str, Any]] = []
         for name, step in steps:
             try:
                 result = step(region)
@@ -129,6 +130,9 @@ class Collector:
                 continue
             if name == "DescribeInstances":
                 instances = result
+            elif name == "DescribeDisks":
+                disks = result
+        self._check_hidden_instances(region, instances, disks)
         running = [i["InstanceId"] for i in instances if i.get("Status") == "Running" and i.get("InstanceId")]
         if self.settings.collect_metrics and running:
             self.metrics(region, running)
@@ -140,8 +144,27 @@ class Collector:
         pages = self._pages(ECS, "DescribeInstances", region, {}, style="token")
         return [i for p in pages for i in items(p, "Instances", "Instance")]
 
-    def disks(self, region: str) -> None:
-        self._pages(ECS, "DescribeDisks", region, {}, style="page")
+    def disks(self, region: str) -> list[dict[str, Any]]:
+        pages = self._pages(ECS, "DescribeDisks", region, {}, style="page")
+        return [d for p in pages for d in items(p, "Disks", "Disk")]
+
+    def _check_hidden_instances(self, region: str, instances: list[dict[str, Any]], disks: list[dict[str, Any]]) -> None:
+        """DescribeInstances answers a RAM user who lacks the permission with an *empty list*, not
+        an error; disks attached to instances that were not listed reveal it."""
+        listed = {i.get("InstanceId") for i in instances}
+        unseen = sorted({d["InstanceId"] for d in disks if d.get("InstanceId")} - listed)
+        if not unseen:
+            return
+        permission = f"{ECS.ram}:DescribeInstances"
+        message = (f"DescribeInstances in {region} did not list {len(unseen)} instance(s) that disks are "
+                   f"attached to (e.g. {unseen[0]}); Alibaba returns an empty list when the RAM user "
+                   f"lacks {permission}")
+        log.warning("alibaba: %s", message)
+        self.ctx.issue(CollectionIssue(
+            provider=PROVIDER, account=self.account, region=region, service=ECS.ram,
+            operation="DescribeInstances", cause="access-denied", message=message, permission=permission,
+            hint=f"grant the RAM action {permission} (see the read-only policy in docs/alibaba.md)",
+        ))
 
     def snapshots(self, region: str) -> None:
         self._pages(ECS, "DescribeSnapshots", region, {}, style="page")

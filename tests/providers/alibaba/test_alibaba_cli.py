@@ -117,3 +117,17 @@ def test_help_and_registry_do_not_import_the_sdk() -> None:
         "assert not [m for m in sys.modules if m.startswith('aliyunsdk')], 'SDK imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_collect_snapshot_then_audit_offline(live: AliyunServer, tmp_path: Any) -> None:
+    out = tmp_path / "snap"
+    collected = CliRunner().invoke(cli, ["collect", "-p", "alibaba", "--out", str(out)])
+    assert collected.exit_code == 0, collected.output
+    written = "".join(p.read_text() for p in out.rglob("*.json"))
+    assert TEST_SECRET not in written and "d-bp1unattached0002" in written
+    requests_before = len(live.requests)
+    offline = CliRunner().invoke(cli, ["audit", "--from", str(out), "--format", "json"])
+    assert offline.exit_code == 0, offline.output
+    assert len(live.requests) == requests_before  # no API call offline
+    ids = {f["resource_id"] for f in json.loads(offline.stdout)["findings"]}
+    assert {"d-bp1unattached0002", "eip-bp1unused000001"} <= ids

@@ -182,3 +182,11 @@ def test_docs_policy_covers_every_action_sent(server: AliyunServer) -> None:
     products = {"DescribeEipAddresses": "vpc", "DescribeMetricList": "cms", "GetCallerIdentity": "sts"}
     sent = {f"{products.get(a, 'ecs')}:{a}" for a in server.actions()} - {"sts:GetCallerIdentity"}
     assert sent <= allowed, sent - allowed
+
+
+def test_empty_instance_list_hiding_a_missing_permission_is_reported(server: AliyunServer) -> None:
+    server.data[("cn-hangzhou", "DescribeInstances")] = []  # what a RAM user without the permission sees
+    pages = collect(server)
+    [issue] = pages.issues
+    assert issue.cause == "access-denied" and issue.permission == "ecs:DescribeInstances"
+    assert issue.region == "cn-hangzhou" and "i-bp1keepchg0000002" in issue.message
