@@ -119,6 +119,7 @@ class Collector:
         ]
         instances: list[dict[str, Any]] = []
         disks: list[dict[str, Any]] = []
+        succeeded: set[str] = set()
         for name, step in steps:
             try:
                 result = step(region)
@@ -128,11 +129,13 @@ class Collector:
             except ProviderError as exc:
                 self._issue(exc, region)
                 continue
+            succeeded.add(name)
             if name == "DescribeInstances":
                 instances = result
             elif name == "DescribeDisks":
                 disks = result
-        self._check_hidden_instances(region, instances, disks)
+        if {"DescribeInstances", "DescribeDisks"} <= succeeded:
+            self._check_hidden_instances(region, instances, disks)
         running = [i["InstanceId"] for i in instances if i.get("Status") == "Running" and i.get("InstanceId")]
         if self.settings.collect_metrics and running:
             self.metrics(region, running)

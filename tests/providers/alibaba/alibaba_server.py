@@ -51,13 +51,17 @@ class AliyunServer(BaseAdapter):
         self.requests: list[dict[str, str]] = []
         self.hosts: list[str] = []
         self._errors: dict[tuple[str, str | None], list[tuple[int, str, str]]] = defaultdict(list)
+        self._after: dict[tuple[str, str | None], int] = defaultdict(int)
         self._n = 0
 
     # ---- test controls -----------------------------------------------------------------------
 
     def fail(self, action: str, code: str, message: str, status: int = 400, *, region: str | None = None,
-             times: int = 1) -> None:
+             times: int = 1, after: int = 0) -> None:
+        """Answer the next ``times`` calls of ``action`` (in ``region``) with an error, once
+        ``after`` calls have succeeded."""
         self._errors[(action, region)].extend([(status, code, message)] * times)
+        self._after[(action, region)] = after
 
     def actions(self) -> list[str]:
         return [r["Action"] for r in self.requests]
@@ -87,6 +91,9 @@ class AliyunServer(BaseAdapter):
         action = params.get("Action", "")
         region = params.get("RegionId")
         for key in ((action, region), (action, None)):
+            if self._errors.get(key) and self._after[key] > 0:
+                self._after[key] -= 1
+                break
             if self._errors.get(key):
                 status, code, message = self._errors[key].pop(0)
                 return self._respond(request, status, {

@@ -190,3 +190,13 @@ def test_empty_instance_list_hiding_a_missing_permission_is_reported(server: Ali
     [issue] = pages.issues
     assert issue.cause == "access-denied" and issue.permission == "ecs:DescribeInstances"
     assert issue.region == "cn-hangzhou" and "i-bp1keepchg0000002" in issue.message
+
+
+def test_failure_on_a_later_page_keeps_earlier_pages_and_blames_only_throttling(server: AliyunServer) -> None:
+    server.fail("DescribeInstances", "Throttling.User", "Request was denied due to user flow control.", 400,
+                region="cn-hangzhou", times=10, after=1)
+    pages = collect(server, max_retries=1)
+    [issue] = pages.issues  # no access-denied guess from the disks of unlisted instances
+    assert issue.cause == "throttled" and issue.operation == "DescribeInstances"
+    ids = {r.id for r in AlibabaProvider.normalise(pages).resources}
+    assert {"i-bp1running0000001", "i-bp1keepchg0000002"} <= ids and "i-bp1stopchg0000003" not in ids
