@@ -200,3 +200,14 @@ def test_failure_on_a_later_page_keeps_earlier_pages_and_blames_only_throttling(
     assert issue.cause == "throttled" and issue.operation == "DescribeInstances"
     ids = {r.id for r in AlibabaProvider.normalise(pages).resources}
     assert {"i-bp1running0000001", "i-bp1keepchg0000002"} <= ids and "i-bp1stopchg0000003" not in ids
+
+
+def test_a_single_injected_acs_client_serves_every_region(server: AliyunServer) -> None:
+    from alibaba_server import TEST_KEY_ID
+    from aliyunsdkcore.client import AcsClient
+
+    client = server.mount_on(AcsClient(TEST_KEY_ID, TEST_SECRET, "cn-hangzhou", auto_retry=False))
+    provider = AlibabaProvider(AlibabaSettings(page_size=2), acs_client=client, sleep=lambda s: None)
+    ctx = CollectContext(pages=RawPages(), now=NOW, lookback_days=2)
+    provider.collect(ctx)
+    assert {p.region for p in ctx.pages.select("alibaba", operation="DescribeDisks")} == {"cn-hangzhou", "ap-southeast-1"}
