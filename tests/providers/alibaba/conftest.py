@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from alibaba_recorded import DATA, metrics
-from alibaba_server import AliyunServer
+
+from tests.providers.alibaba.alibaba_recorded import DATA, metrics
+from tests.providers.alibaba.alibaba_server import AliyunServer
 
 
 @pytest.fixture()

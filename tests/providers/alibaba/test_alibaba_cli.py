@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from alibaba_server import TEST_KEY_ID, TEST_SECRET, AliyunServer
 from click.testing import CliRunner
 
 from finml.audit import DEMO_NOW, Source, gather, normalise
@@ -17,6 +16,7 @@ from finml.cli import cli
 from finml.config import Config
 from finml.model import InstanceState
 from providers.alibaba import api as api_mod
+from tests.providers.alibaba.alibaba_server import TEST_KEY_ID, TEST_SECRET, AliyunServer
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from alibaba_server import TEST_SECRET, AliyunServer
 
 from finml.errors import CredentialsError
 from finml.model import InstanceState, Kind
@@ -13,6 +12,7 @@ from finml.provider import CollectContext
 from finml.raw import RawPages
 from providers.alibaba import AlibabaProvider, AlibabaSettings
 from providers.alibaba.api import ECS, AlibabaApi
+from tests.providers.alibaba.alibaba_server import TEST_SECRET, AliyunServer
 
 NOW = datetime(2024, 1, 3, tzinfo=timezone.utc)
 
@@ -203,8 +203,9 @@ def test_failure_on_a_later_page_keeps_earlier_pages_and_blames_only_throttling(
 
 
 def test_a_single_injected_acs_client_serves_every_region(server: AliyunServer) -> None:
-    from alibaba_server import TEST_KEY_ID
     from aliyunsdkcore.client import AcsClient
+
+    from tests.providers.alibaba.alibaba_server import TEST_KEY_ID
 
     client = server.mount_on(AcsClient(TEST_KEY_ID, TEST_SECRET, "cn-hangzhou", auto_retry=False))
     provider = AlibabaProvider(AlibabaSettings(page_size=2), acs_client=client, sleep=lambda s: None)

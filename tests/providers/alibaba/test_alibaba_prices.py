@@ -6,11 +6,10 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from alibaba_server import AliyunServer
-
 from finml.pricing.cache import PriceCache
 from providers.alibaba.api import AlibabaApi
 from providers.alibaba.prices import SOURCE, AlibabaPriceCatalog
+from tests.providers.alibaba.alibaba_server import AliyunServer
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
