@@ -9,6 +9,7 @@ BUILTIN_PROVIDERS = {
     "aws": "providers.aws:AwsProvider",
     "azure": "providers.azure:AzureProvider",
     "gcp": "providers.gcp:GcpProvider",
+    "alibaba": "providers.alibaba:AlibabaProvider",
 }
 
 registry: Registry[Provider] = Registry("provider", BUILTIN_PROVIDERS, "finml.providers")
