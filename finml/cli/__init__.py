@@ -74,7 +74,7 @@ def _configure_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "s3transfer", "filelock"):
+    for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "s3transfer", "filelock", "aliyunsdkcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbose < 2 else logging.INFO)
 
 
