@@ -74,8 +74,10 @@ def _configure_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "s3transfer", "filelock", "aliyunsdkcore"):
+    for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "s3transfer", "filelock"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbose < 2 else logging.INFO)
+    # aliyunsdkcore logs every failed call at ERROR; finml records those as collection issues already
+    logging.getLogger("aliyunsdkcore").setLevel(logging.CRITICAL if verbose < 2 else logging.INFO)
 
 
 def _stderr_console() -> Any:
