@@ -8,6 +8,9 @@ from finml.registry import Registry
 BUILTIN_RECOMMENDERS = {
     "unattached-volumes": "recommenders.unattached_volumes:UnattachedVolumes",
     "unused-addresses": "recommenders.unused_addresses:UnusedAddresses",
+    "rightsizing": "recommenders.rightsizing:Rightsizing",
+    "idle-instances": "recommenders.idle_instances:IdleInstances",
+    "previous-generation": "recommenders.previous_generation:PreviousGeneration",
 }
 
 registry: Registry[Recommender] = Registry("recommender", BUILTIN_RECOMMENDERS, "finml.recommenders")
