@@ -153,7 +153,9 @@ def build_costs(rows: list[Mapping[str, Any]] | None) -> TableCostsView | None:
         row: dict[str, Any] = {c: None for c in SCHEMA.names}
         for k, v in r.items():
             field = SCHEMA.field(k)
-            if pa.types.is_timestamp(field.type):
+            if v is None:
+                pass
+            elif pa.types.is_timestamp(field.type):
                 v = as_utc(v)
             elif pa.types.is_decimal(field.type):
                 v = Decimal(str(v))
