@@ -24,7 +24,13 @@ from finml.model import Confidence, Estate, Finding
 from finml.money import HOURS_PER_MONTH, Money
 from finml.recommender import Recommender, RecommenderContext
 from finml.settings import setting
-from recommenders._commitments import ZERO, commitment_resource, commitment_use, commitments_in, plain
+from recommenders._commitments import (
+    ZERO,
+    commitment_resource,
+    commitment_use,
+    commitments_in,
+    plain,
+)
 from recommenders._common import make_finding
 
 _Q = Decimal("0.01")
