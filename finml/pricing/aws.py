@@ -47,11 +47,11 @@ def _usd(dim: dict[str, Any]) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-def parse_ec2_terms(price_list: list[str]) -> dict[str, str]:
+def parse_ec2_terms(price_list: list[Any]) -> dict[str, str]:
     """``{"on-demand": "0.096", "committed-1y": ..., "committed-3y": ...}`` from PriceList items."""
     out: dict[str, str] = {}
     for raw in price_list:
-        item = json.loads(raw)
+        item = json.loads(raw) if isinstance(raw, str) else raw
         attrs = item.get("product", {}).get("attributes", {})
         if attrs.get("licenseModel") == "Bring your own license":
             continue
@@ -61,7 +61,7 @@ def parse_ec2_terms(price_list: list[str]) -> dict[str, str]:
                 for dim in offer.get("priceDimensions", {}).values():
                     price = _usd(dim)
                     if dim.get("unit") == "Hrs" and price:
-                        out["on-demand"] = str(price)
+                        out["on-demand"] = format(price.normalize(), "f")
         best: dict[str, tuple[int, Decimal, str]] = {}
         for offer in terms.get("Reserved", {}).values():
             ta = offer.get("termAttributes", {})
@@ -81,7 +81,7 @@ def parse_ec2_terms(price_list: list[str]) -> dict[str, str]:
             if term not in best or rank < best[term][0]:
                 best[term] = (rank, effective, option)
         for term, (_, effective, option) in best.items():
-            out.setdefault(term, str(effective.quantize(Decimal("0.0000000001")).normalize()))
+            out.setdefault(term, format(effective.quantize(Decimal("0.0000000001")).normalize(), "f"))
             out.setdefault(f"{term}-option", option)
     return out
 
@@ -186,7 +186,7 @@ class AwsPricingCatalog:
 
         def fetch() -> dict[str, str]:
             for raw in self._products(filters):
-                item = json.loads(raw)
+                item = json.loads(raw) if isinstance(raw, str) else raw
                 usage = item.get("product", {}).get("attributes", {}).get("usagetype", "")
                 if not usage.split("-", 1)[-1].startswith(wanted) and not usage.startswith(wanted):
                     continue
@@ -194,7 +194,7 @@ class AwsPricingCatalog:
                     for dim in offer.get("priceDimensions", {}).values():
                         price = _usd(dim)
                         if dim.get("unit") == "GB-Mo" and price is not None:
-                            return {"gb-month": str(price)}
+                            return {"gb-month": format(price.normalize(), "f")}
             return {}
 
         value, as_of = self._cached(f"ebs|{region}|{storage_class}", fetch)
