@@ -82,7 +82,9 @@ _USAGE_COLUMNS = (
 
 def on_demand_usage(costs: CostsView, since: datetime, until: datetime) -> list[HourlyUsage]:
     """Hourly on-demand (PricingCategory Standard) Linux instance usage from FOCUS rows; rows
-    spanning several hours are spread evenly over them."""
+    spanning several hours are spread evenly over them, and only the hours inside
+    ``[since, until)`` are counted (quantity and cost alike)."""
+    window_hours = math.ceil((until - since) / HOUR)
     out: dict[tuple[str, str, str, str, str], HourlyUsage] = {}
     for r in costs.rows(since, until, _USAGE_COLUMNS).to_pylist():
         if r["ChargeCategory"] != "Usage" or r["CommitmentDiscountId"] or not r["x_InstanceType"]:
@@ -100,13 +102,16 @@ def on_demand_usage(costs: CostsView, since: datetime, until: datetime) -> list[
         end: datetime = r["ChargePeriodEnd"] or start + HOUR
         n = max(1, math.ceil((end - start) / HOUR))
         first = math.floor((start - since) / HOUR)
-        for i in range(n):
-            h = first + i
+        inside = [first + i for i in range(n) if 0 <= first + i < window_hours]
+        if not inside:
+            continue
+        for h in inside:
             u.quantity[h] = u.quantity.get(h, ZERO) + qty / n
-        u.cost += cost
-        u.total_quantity += qty
+        share = Decimal(len(inside)) / n
+        u.cost += cost * share
+        u.total_quantity += qty * share
         u.rows += 1
-    return list(out.values())
+    return [u for u in out.values() if u.total_quantity > 0]
 
 
 @dataclass(frozen=True)
