@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 
 LIVE_CATALOGS: dict[str, str] = {
     "aws": "finml.pricing.aws:AwsPricingCatalog",
-    "azure": "providers.azure.prices:AzureRetailPriceCatalog",
-    "gcp": "providers.gcp.prices:GcpBillingCatalog",
+    "azure": "providers.azure.prices:AzureRetailPrices",
+    "gcp": "providers.gcp.prices:GcpCatalogPrices",
     "alibaba": "providers.alibaba.prices:AlibabaPriceCatalog",
 }
 """Live price catalogs by provider, as ``"module:Class"``; imported only when live prices are on.
@@ -153,7 +153,18 @@ def live_catalog(provider: str, config: Config) -> PriceCatalog | None:
     except (ImportError, AttributeError) as exc:
         log.info("no live price catalog for %s (%s)", provider, exc)
         return None
-    return _Guarded(provider, cls.from_config(config))
+    factory = getattr(cls, "from_config", None)
+    if factory is None:
+        log.info("live price catalog %s has no from_config(config); skipped", path)
+        return None
+    from finml.errors import FinmlError
+
+    try:
+        catalog = factory(config)
+    except FinmlError as exc:  # e.g. missing SDK extra or credentials: fall back to the table
+        log.warning("live %s prices unavailable (%s); using the next price source", provider, exc)
+        return None
+    return _Guarded(provider, catalog)
 
 
 def default_catalog(
