@@ -21,7 +21,7 @@ from typing import Any
 from finml.focus import CostsView
 from finml.model import Commitment, Kind
 from finml.money import HOURS_PER_MONTH, Money
-from finml.pricing.bills import HOUR_UNITS, provider_key
+from finml.pricing.bills import HOUR_UNITS, provider_key, usage_without_commitment
 
 ZERO = Decimal(0)
 HOUR = timedelta(hours=1)
@@ -86,7 +86,7 @@ def on_demand_usage(costs: CostsView, since: datetime, until: datetime) -> list[
     ``[since, until)`` are counted (quantity and cost alike)."""
     window_hours = math.ceil((until - since) / HOUR)
     out: dict[tuple[str, str, str, str, str], HourlyUsage] = {}
-    for r in costs.rows(since, until, _USAGE_COLUMNS).to_pylist():
+    for r in usage_without_commitment(costs.rows(since, until, _USAGE_COLUMNS)).to_pylist():
         if r["ChargeCategory"] != "Usage" or r["CommitmentDiscountId"] or not r["x_InstanceType"]:
             continue
         if (r["PricingCategory"] or "Standard") != "Standard" or (r["PricingUnit"] or "").strip().lower() not in HOUR_UNITS:

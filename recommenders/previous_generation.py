@@ -21,7 +21,7 @@ from decimal import Decimal
 from finml.model import Estate, Finding, Instance, InstanceState, InstanceType, Kind
 from finml.money import HOURS_PER_MONTH
 from finml.pricing import PriceQuote
-from finml.pricing.facts import known_types, lookup
+from finml.pricing.facts import family_of, known_types, lookup
 from finml.recommender import Recommender, RecommenderContext
 from finml.settings import setting
 from recommenders._common import make_finding
@@ -68,16 +68,16 @@ class PreviousGeneration(Recommender):
             options = [(t, q) for t, q in self._options(estate, r, cur, cur_q, ctx, s)]
             if not options:
                 continue
-            preferred = s.successors.get(cur.family)
+            preferred = s.successors.get(family_of(cur))
             cheapest = min(options, key=lambda o: (o[1].price.amount, o[0].name))
-            succ = [o for o in options if o[0].family == preferred]
+            succ = [o for o in options if family_of(o[0]) == preferred]
             target, tq = min(succ, key=lambda o: (o[1].price.amount, o[0].name)) if succ else cheapest
             saving = (cur_q.price - tq.price) * HOURS_PER_MONTH
             if saving.amount < s.min_monthly_saving:
                 continue
             ev = {
-                "current_type": cur.name, "current_family": cur.family, "target_type": target.name,
-                "target_family": target.family, "vcpus": cur.vcpus,
+                "current_type": cur.name, "current_family": family_of(cur), "target_type": target.name,
+                "target_family": family_of(target), "vcpus": cur.vcpus,
                 "current_memory_gib": cur.memory_gib, "target_memory_gib": target.memory_gib,
                 "current_hourly": str(cur_q.price.amount), "target_hourly": str(tq.price.amount),
                 "cheapest_alternative": cheapest[0].name, "cheapest_alternative_hourly": str(cheapest[1].price.amount),

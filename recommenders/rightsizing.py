@@ -26,7 +26,7 @@ from typing import Any, Literal
 from finml.model import Confidence, Estate, Finding, Instance, InstanceState, InstanceType, Kind
 from finml.money import HOURS_PER_MONTH
 from finml.pricing import PriceQuote
-from finml.pricing.facts import known_types, lookup
+from finml.pricing.facts import family_of, known_types, lookup
 from finml.recommender import Recommender, RecommenderContext
 from finml.settings import setting
 from recommenders._common import make_finding
@@ -176,7 +176,7 @@ class Rightsizing(Recommender):
         for t in known_types(r.provider, estate.instance_types):
             if t.name.lower() == cur.name.lower() or not self._fits(t, cur, need, cpu_mean, s):
                 continue
-            in_family = t.family == cur.family
+            in_family = family_of(t) == family_of(cur)
             if not in_family and not (s.allow_other_families and t.current_generation):
                 continue
             q = ctx.prices.instance_hour(r.provider, r.region, t.name, "on-demand", r.platform)
@@ -202,7 +202,7 @@ class Rightsizing(Recommender):
         elif t.gpus:
             return False
         if t.burstable:
-            if not (s.allow_burstable or (cur.burstable and t.family == cur.family)):
+            if not (s.allow_burstable or (cur.burstable and family_of(t) == family_of(cur))):
                 return False
             if cpu_mean * cur.vcpus / t.vcpus > s.burstable_max_mean_cpu_pct:
                 return False

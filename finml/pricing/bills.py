@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pyarrow as pa
+
 from finml.focus import CostsView
 from finml.money import Money
 from finml.pricing import PriceQuote, Term
 
-__all__ = ["BillDerivedCatalog", "provider_key", "HOUR_UNITS", "GB_MONTH_UNITS"]
+__all__ = ["BillDerivedCatalog", "provider_key", "usage_without_commitment", "HOUR_UNITS", "GB_MONTH_UNITS"]
 
 HOUR_UNITS = frozenset({"hours", "hour", "hrs", "hr", "1 hour", "h"})
 GB_MONTH_UNITS = frozenset({"gb-mo", "gb-month", "gb month", "gib-month", "gibibyte month", "gb-months", "gibibytemonth", "1 gb/month", "gb/month"})
@@ -40,6 +42,14 @@ _PROVIDERS = {
     "google cloud": "gcp", "google": "gcp", "gcp": "gcp", "google cloud platform": "gcp",
     "alibaba cloud": "alibaba", "alibaba": "alibaba", "alibabacloud": "alibaba", "aliyun": "alibaba",
 }
+
+
+def usage_without_commitment(table: pa.Table) -> pa.Table:
+    """Usage rows no commitment discount applied to (filtered in Arrow before rows become Python)."""
+    import pyarrow.compute as pc
+
+    mask = pc.and_(pc.equal(table["ChargeCategory"], "Usage"), pc.is_null(table["CommitmentDiscountId"]))
+    return table.filter(pc.fill_null(mask, False))
 
 
 def provider_key(provider_name: str | None) -> str | None:
@@ -83,7 +93,7 @@ class BillDerivedCatalog:
     def from_costs(
         cls, costs: CostsView, since: datetime, until: datetime, storage_classes: Iterable[str] = (),
     ) -> BillDerivedCatalog:
-        table = costs.rows(since, until, _COLUMNS)
+        table = usage_without_commitment(costs.rows(since, until, _COLUMNS))
         classes = sorted({c.lower() for c in storage_classes}, key=len, reverse=True)
         inst: dict[tuple[str, str, str, str], _Acc] = {}
         stor: dict[tuple[str, str, str, str], _Acc] = {}

@@ -15,7 +15,7 @@ from importlib import resources
 
 from finml.model import InstanceType
 
-__all__ = ["embedded_facts", "lookup", "known_types"]
+__all__ = ["embedded_facts", "lookup", "known_types", "family_of"]
 
 FactsMap = Mapping[tuple[str, str], InstanceType]
 
@@ -54,3 +54,10 @@ def known_types(provider: str, estate_types: FactsMap | None = None) -> list[Ins
         if prov == provider:
             merged[name.lower()] = it
     return sorted(merged.values(), key=lambda t: t.name)
+
+
+def family_of(t: InstanceType) -> str:
+    """The family name finml compares on: the embedded table's when it knows the type (providers
+    name families differently, e.g. Azure ``standardDSv5Family``), else the type's own."""
+    known = embedded_facts().get((t.provider, t.name.lower()))
+    return known.family if known is not None else t.family
