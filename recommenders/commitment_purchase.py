@@ -226,7 +226,7 @@ class CommitmentPurchase(Recommender):
         alt_saving = sum((a.sim.net_saving for a in alternative if a is not None), ZERO) * Decimal(730) / p.sim.hours
         return make_finding(
             self.name, resource, ctx,
-            title=(f"Buy a {s.term} {p.kind} ({where}) committing {t.hourly.rounded(3)}/h: "
+            title=(f"Buy a {s.term} {p.kind} ({where}) committing {plain(t.hourly.amount)} {currency}/h: "
                    f"{p.sim.utilisation_pct.quantize(_Q2)} % expected utilisation"),
             action="purchase", saving=t.monthly_saving, confidence=Confidence.MEDIUM,
             evidence={
