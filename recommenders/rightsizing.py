@@ -35,6 +35,8 @@ from recommenders.idle_instances import RULE_SETS as IDLE_RULE_SETS
 from recommenders.idle_instances import idle_verdict
 
 _CO = "AWS Compute Optimizer (14-day default lookback; needs 30 hours of metrics)"
+_AZ_RESIZE = ("Azure Advisor resize SKU recommendations (learn.microsoft.com/azure/advisor/advisor-cost-recommendations): "
+              "user-facing targets P95 CPU <= 40 % and P100 memory <= 60 % on the new SKU, 7-day lookback")
 _CO_PREFS = ("AWS Compute Optimizer utilization preferences defaults (API UtilizationPreference / "
              "CustomizableMetricParameters): CPU threshold P99_5, CPU headroom PERCENT_20, memory headroom PERCENT_20")
 
@@ -43,9 +45,9 @@ _CO_PREFS = ("AWS Compute Optimizer utilization preferences defaults (API Utiliz
 class RightsizingSettings:
     lookback_days: int = setting(14, "Days of hourly metrics to judge on.", _CO)
     min_hours: int = setting(30, "Skip instances with fewer hours of CPU data than this in the lookback.", _CO)
-    cpu_percentile: float = setting(99.0, "Percentile of hourly CPU utilisation the target must absorb.", "finml default p99; " + _CO_PREFS + " (rule set aws-compute-optimizer: p99.5)")
-    headroom_pct: float = setting(20.0, "Capacity above the CPU percentile the target must keep (target vCPUs >= used vCPUs x (1 + headroom)).", _CO_PREFS)
-    memory_headroom_pct: float = setting(20.0, "Memory above the observed peak the target must keep.", _CO_PREFS)
+    cpu_percentile: float = setting(99.0, "Percentile of hourly CPU utilisation the target must absorb.", "finml default p99; " + _CO_PREFS + " (rule set aws-compute-optimizer: p99.5); " + _AZ_RESIZE + " (rule set azure-advisor: p95)")
+    headroom_pct: float = setting(20.0, "Capacity above the CPU percentile the target must keep (target vCPUs >= used vCPUs x (1 + headroom)).", _CO_PREFS + "; " + _AZ_RESIZE + " (azure-advisor: 150 %, i.e. <= 40 % projected)")
+    memory_headroom_pct: float = setting(20.0, "Memory above the observed peak the target must keep.", _CO_PREFS + "; " + _AZ_RESIZE + " (azure-advisor: 66.67 %, i.e. <= 60 % projected)")
     memory_unknown: Literal["one-size-down", "keep-memory", "cpu-only"] = setting(
         "one-size-down",
         "Without memory metrics: keep at least half the current memory (one size down; confidence medium), "
@@ -78,6 +80,12 @@ class Rightsizing(Recommender):
     RULE_SETS = {
         "finml-default": RightsizingSettings(),
         "aws-compute-optimizer": RightsizingSettings(cpu_percentile=99.5, allow_other_families=True),
+        # Azure Advisor resize targets for user-facing workloads: P95 CPU <= 40 % and P100 memory
+        # <= 60 % on the new SKU (1 / 0.4 = 2.5 -> 150 % headroom; 1 / 0.6 -> 66.67 %), 7 days.
+        "azure-advisor": RightsizingSettings(
+            lookback_days=7, cpu_percentile=95.0, headroom_pct=150.0, memory_headroom_pct=66.67,
+            allow_other_families=True,
+        ),
     }
 
     def run(self, estate: Estate, ctx: RecommenderContext) -> Iterable[Finding]:
