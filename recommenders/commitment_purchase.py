@@ -89,10 +89,7 @@ class CommitmentPurchase(Recommender):
     kinds = ("commitment.reservation", "commitment.savings_plan")
     needs = ("costs",)
     Settings = CommitmentPurchaseSettings
-    RULE_SETS = {
-        "finml-default": CommitmentPurchaseSettings(),
-        "aws-cost-explorer": CommitmentPurchaseSettings(lookback_days=30, term="1y", payment_option="no-upfront", min_utilisation_pct=Decimal("0")),
-    }
+    RULE_SETS = {"finml-default": CommitmentPurchaseSettings()}
 
     def run(self, estate: Estate, ctx: RecommenderContext) -> Iterable[Finding]:
         s: CommitmentPurchaseSettings = self.settings
