@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def test_get_products_on_demand_and_reserved_then_cache(client: Any, tmp_path: P
         catalog = AwsPricingCatalog(client, cache)
         od = catalog.instance_hour("aws", "us-east-1", "m5.large")
         assert od is not None and od.price.amount == Decimal("0.096") and od.source == "aws-pricing-api"
-        assert od.as_of == date.today() or od.as_of.year >= 2026
+        assert od.as_of == datetime.now(timezone.utc).date()
         # the reserved terms came with the same call: no second request
         ri = catalog.instance_hour("aws", "us-east-1", "m5.large", "committed-1y")
         assert ri is not None and ri.price.amount == Decimal("0.06") and "No Upfront" in (ri.note or "")
