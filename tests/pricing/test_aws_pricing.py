@@ -121,7 +121,7 @@ def test_get_products_on_demand_and_reserved_then_cache(client: Any, tmp_path: P
 
 
 def test_api_failure_falls_back_to_a_stale_cache_entry(client: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     cache = PriceCache(tmp_path, "aws-pricing", ttl=timedelta(days=7))
     cache.put("ec2|us-east-1|m5.large|linux", {"on-demand": "0.095"}, now=datetime.now(timezone.utc) - timedelta(days=30))

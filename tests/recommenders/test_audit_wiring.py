@@ -55,7 +55,7 @@ def fake_provider(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_analyse_uses_bill_rates_and_the_estimator(fake_provider: None) -> None:
     pages = RawPages()
     pages.add("fake-wiring", "1", "us-east-1", "ec2", "DescribeInstances", {})
-    row = {c: None for c in SCHEMA.names}
+    row: dict[str, object] = {c: None for c in SCHEMA.names}
     row.update({"ProviderName": "AWS", "RegionId": "us-east-1", "ChargeCategory": "Usage", "PricingCategory": "Standard",
                 "PricingUnit": "Hours", "PricingQuantity": Decimal(10), "EffectiveCost": Decimal("1.10"),
                 "BillingCurrency": "USD", "x_InstanceType": "m4.large",
