@@ -25,6 +25,10 @@ from recommenders._commitments import commitments_in
 from recommenders._common import make_finding
 
 
+_ENDED = frozenset({"retired", "expired", "cancelled", "canceled", "terminated", "failed", "payment-failed", "queued-deleted"})
+"""States (lower case) of commitments that no longer cover anything; every other state counts as live."""
+
+
 @dataclass(frozen=True)
 class CommitmentExpirySettings:
     within_days: int = setting(30, "Report commitments ending within this many days.", "finml default; AWS Cost Explorer RI expiration alerts offer 7/30/60 days")
@@ -40,7 +44,7 @@ class CommitmentExpiry(Recommender):
     def run(self, estate: Estate, ctx: RecommenderContext) -> Iterable[Finding]:
         s: CommitmentExpirySettings = self.settings
         for c in commitments_in(estate):
-            if c.end is None or c.state.lower() not in ("active", "payment-pending"):
+            if c.end is None or c.state.lower() in _ENDED:
                 continue
             days_left = (c.end - ctx.now).total_seconds() / 86400
             if days_left < 0 or days_left > s.within_days:
