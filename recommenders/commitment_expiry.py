@@ -24,7 +24,6 @@ from finml.settings import setting
 from recommenders._commitments import commitments_in
 from recommenders._common import make_finding
 
-
 _ENDED = frozenset({"retired", "expired", "cancelled", "canceled", "terminated", "failed", "payment-failed", "queued-deleted"})
 """States (lower case) of commitments that no longer cover anything; every other state counts as live."""
 
