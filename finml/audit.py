@@ -166,7 +166,7 @@ def analyse(
 
     estate = normalise(pages)
     ctx = RecommenderContext(
-        prices=prices or default_catalog(), now=now, currency=config.currency,
+        prices=prices or default_catalog(config, costs, facts=estate.instance_types, now=now), now=now, currency=config.currency,
         rule_set=config.rule_set, costs=costs,
     )
     names = list(recommender_names) if recommender_names else registry.names()

@@ -13,9 +13,13 @@ Format (one file per recommender, ``tests/recommenders/cases/<name>.yaml``)::
         metrics:                           # optional; values: list | {constant: v, hours: n}
           - {resource_id: i-1, metric: cpu.utilization, start: 2026-10-18T00:00:00Z,
              values: {constant: 3.0, hours: 336}}          # | {repeat: [..], hours: n}
+                                           # | {segments: [{constant: 50, hours: 240}, ...]}
         objects: [{type: StoredObject, ...}]               # optional
         instance_types: [{provider: aws, name: m5.large, vcpus: 2, memory_gib: 8, family: m5}]
         costs: [{ChargePeriodStart: ..., BilledCost: "1.5", ...}]   # optional FOCUS rows
+                                           # a row with hours: n stands for n hourly rows from its
+                                           # ChargePeriodStart; pattern: [..] scales the money and
+                                           # quantity columns of the i-th hour by pattern[i % len]
         expect:
           findings:                        # exactly these (resource_id, action[, variant]) pairs
             - {resource_id: vol-1, action: delete, monthly_saving: "8.00 USD",
@@ -109,6 +113,8 @@ def build(cls: type, data: Mapping[str, Any]) -> Any:
 def _values(spec: Any) -> list[float]:
     if isinstance(spec, list):
         return [float(v) for v in spec]
+    if "segments" in spec:
+        return [v for seg in spec["segments"] for v in _values(seg)]
     hours = int(spec["hours"])
     if "constant" in spec:
         return [float(spec["constant"])] * hours
@@ -143,11 +149,13 @@ def build_costs(rows: list[Mapping[str, Any]] | None) -> TableCostsView | None:
     if not rows:
         return None
     full = []
-    for r in rows:
+    for r in _expand_hours(rows):
         row: dict[str, Any] = {c: None for c in SCHEMA.names}
         for k, v in r.items():
             field = SCHEMA.field(k)
-            if pa.types.is_timestamp(field.type):
+            if v is None:
+                pass
+            elif pa.types.is_timestamp(field.type):
                 v = as_utc(v)
             elif pa.types.is_decimal(field.type):
                 v = Decimal(str(v))
@@ -156,3 +164,27 @@ def build_costs(rows: list[Mapping[str, Any]] | None) -> TableCostsView | None:
             row[k] = v
         full.append(row)
     return TableCostsView(pa.Table.from_pylist(full, schema=SCHEMA))
+
+
+_SCALED = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingQuantity", "ConsumedQuantity")
+
+
+def _expand_hours(rows: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """``hours: n`` -> n hourly copies of the row; ``pattern`` scales their amounts exactly."""
+    for r in rows:
+        if "hours" not in r:
+            yield r
+            continue
+        start = as_utc(r["ChargePeriodStart"])
+        pattern = [Decimal(str(p)) for p in r.get("pattern", [1])]
+        for i in range(int(r["hours"])):
+            row = {k: v for k, v in r.items() if k not in ("hours", "pattern")}
+            row["ChargePeriodStart"] = start + timedelta(hours=i)
+            row["ChargePeriodEnd"] = start + timedelta(hours=i + 1)
+            factor = pattern[i % len(pattern)]
+            for c in _SCALED:
+                if row.get(c) is not None:
+                    row[c] = Decimal(str(row[c])) * factor
+            if factor == 0:
+                continue
+            yield row
