@@ -8,9 +8,9 @@ price came from and how old it is, so every saving can be traced to its price.
 Layering is built by :func:`default_catalog`, first answer wins:
 
 1. bill-derived effective prices (:mod:`finml.pricing.bills`) when cost rows are available;
-2. live price APIs with a disk cache, when asked for: one catalog per provider, imported lazily
-   from :data:`LIVE_CATALOGS` (``provider -> "module:Class"``; the class has a
-   ``from_config(config)`` classmethod and answers only for its own provider);
+2. live price APIs with a disk cache, when asked for (``[audit] live_prices = true``): each
+   configured provider plug-in's :meth:`~finml.provider.Provider.price_catalog`, which answers
+   only for its own provider and shares the provider's credentials;
 3. the embedded, dated table (:mod:`finml.pricing.embedded`);
 4. the unit-rate estimator (:mod:`finml.pricing.estimate`), whose answers say ``estimate=True``.
 """
@@ -33,20 +33,9 @@ if TYPE_CHECKING:
     from finml.focus import CostsView
     from finml.model import InstanceType
 
-__all__ = ["PriceCatalog", "PriceQuote", "Term", "Unit", "LayeredCatalog", "LIVE_CATALOGS", "default_catalog"]
+__all__ = ["PriceCatalog", "PriceQuote", "Term", "Unit", "LayeredCatalog", "default_catalog"]
 
 log = logging.getLogger(__name__)
-
-LIVE_CATALOGS: dict[str, str] = {
-    "aws": "finml.pricing.aws:AwsPricingCatalog",
-    "azure": "providers.azure.prices:AzureRetailPrices",
-    "gcp": "providers.gcp.prices:GcpCatalogPrices",
-    "alibaba": "providers.alibaba.prices:AlibabaPriceCatalog",
-}
-"""Live price catalogs by provider, as ``"module:Class"``; imported only when live prices are on.
-``Class.from_config(config)`` returns a :class:`PriceCatalog` that answers only for its provider
-and uses :class:`finml.pricing.cache.PriceCache` under the data dir. A missing module is skipped."""
-
 
 @dataclass(frozen=True, slots=True)
 class PriceQuote:
@@ -141,30 +130,18 @@ class _Guarded:
 
 
 def live_catalog(provider: str, config: Config) -> PriceCatalog | None:
-    """The live catalog of ``provider`` from :data:`LIVE_CATALOGS`, or None when not installed."""
-    import importlib
-
-    path = LIVE_CATALOGS.get(provider)
-    if path is None:
-        return None
-    module_name, _, attr = path.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        log.info("no live price catalog for %s (%s)", provider, exc)
-        return None
-    factory = getattr(cls, "from_config", None)
-    if factory is None:
-        log.info("live price catalog %s has no from_config(config); skipped", path)
-        return None
+    """The live catalog of ``provider``: its plug-in's :meth:`~finml.provider.Provider.price_catalog`
+    built with the configured settings (so it shares the provider's credentials), guarded so that a
+    failure falls back to the next layer. None when the provider offers none or cannot be built."""
+    from finml.audit import build_provider
     from finml.errors import FinmlError
 
     try:
-        catalog = factory(config)
+        catalog = build_provider(provider, config).price_catalog(config.resolved_data_dir())
     except FinmlError as exc:  # e.g. missing SDK extra or credentials: fall back to the table
         log.warning("live %s prices unavailable (%s); using the next price source", provider, exc)
         return None
-    return _Guarded(provider, catalog)
+    return None if catalog is None else _Guarded(provider, catalog)
 
 
 def default_catalog(
@@ -201,8 +178,7 @@ def default_catalog(
     if live is None:
         live = bool(config is not None and config.section("audit").get("live_prices") is True)
     if live and config is not None:
-        wanted = list(config.providers) or list(LIVE_CATALOGS)
-        for provider in wanted:
+        for provider in config.providers:
             catalog = live_catalog(provider, config)
             if catalog is not None:
                 layers.append(catalog)

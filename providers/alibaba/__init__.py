@@ -14,6 +14,7 @@ Injectable clients (``AlibabaProvider(settings, **clients)``):
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from finml.model import Estate
@@ -50,6 +51,12 @@ class AlibabaProvider(Provider):
             factory = default_client_factory(key.key_id, key.secret)
         return AlibabaApi(factory, max_retries=s.max_retries, sleep=self.clients.get("sleep", time.sleep),
                           endpoints=s.endpoints)
+
+    def price_catalog(self, data_dir: Path) -> Any:
+        """Live ECS DescribePrice prices with this provider's credentials (see prices.py)."""
+        from providers.alibaba.prices import AlibabaPriceCatalog
+
+        return AlibabaPriceCatalog.for_provider(self, data_dir)
 
     def collect(self, ctx: CollectContext) -> None:
         from providers.alibaba.collect import Collector, account_label

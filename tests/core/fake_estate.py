@@ -19,12 +19,17 @@ from finml.settings import setting
 class FakeSettings:
     regions: list[str] = setting(["us-east-1", "eu-west-1"], "regions to 'collect'")
     fail_region: str | None = setting(None, "a region that answers AccessDenied")
+    live_prices: str = setting("none", "price_catalog(): none | ok | failing")
 
 
 class FakeProvider(Provider):
     name = "fake"
     title = "Fake cloud"
     Settings = FakeSettings
+
+    def price_catalog(self, data_dir: object) -> object:
+        mode = self.settings.live_prices
+        return None if mode == "none" else FakeLivePrices(fail=mode == "failing")
 
     def collect(self, ctx: CollectContext) -> None:
         s: FakeSettings = self.settings
@@ -81,3 +86,32 @@ def _addresses(region: str, now: datetime) -> dict[str, object]:
         {"Id": f"eip-{region}", "Ip": "198.51.100.7", "Created": old},
         {"Id": f"eip-{region}-used", "Ip": "198.51.100.8", "AssociatedWith": "i-1", "Created": old},
     ]}
+
+
+class FakeLivePrices:
+    """A live price layer for the fake provider: answers gp3 at 0.50, or fails when told to."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.calls = 0
+
+    def _quote(self) -> object:
+        from datetime import date
+
+        from finml.errors import Throttled
+        from finml.money import Money
+        from finml.pricing import PriceQuote
+
+        self.calls += 1
+        if self.fail:
+            raise Throttled("rate exceeded", provider="aws", service="pricing")
+        return PriceQuote(Money.of("0.50", "USD"), "GB-month", "fake-live-api", date(2026, 11, 1))
+
+    def instance_hour(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def storage_gb_month(self, provider: str, region: str, storage_class: str) -> object:
+        return self._quote() if storage_class == "gp3" else None
+
+    def address_hour(self, provider: str, region: str) -> None:
+        return None
