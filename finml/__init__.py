@@ -15,6 +15,6 @@ __all__ = ["__version__", "profile_run"]
 
 def profile_run(*args: Any, **kwargs: Any) -> Any:
     """Profile a training run (context manager and decorator); see :mod:`profiler`."""
-    from profiler import profile_run as _profile_run
+    from profiler import profile_run as _profile_run  # type: ignore[attr-defined]
 
     return _profile_run(*args, **kwargs)

@@ -56,6 +56,8 @@ class AuditResult:
     analysed_at: datetime
     config_source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    first_seen: dict[str, str] = field(default_factory=dict)
+    """Finding id -> ISO date it first appeared in the recorded audit history."""
 
     @property
     def partial(self) -> bool:
@@ -164,7 +166,7 @@ def analyse(
 
     estate = normalise(pages)
     ctx = RecommenderContext(
-        prices=prices or default_catalog(), now=now, currency=config.currency,
+        prices=prices or default_catalog(config, costs, facts=estate.instance_types, now=now), now=now, currency=config.currency,
         rule_set=config.rule_set, costs=costs,
     )
     names = list(recommender_names) if recommender_names else registry.names()

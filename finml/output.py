@@ -21,7 +21,7 @@ from finml.model import Finding
 SCHEMA_VERSION = "finml-audit/1"
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
+def finding_json(f: Finding, first_seen: str | None = None) -> dict[str, Any]:
     return {
         "id": f.id,
         "recommender": f.recommender,
@@ -39,6 +39,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "evidence": _plain(f.evidence),
         "details": _plain(f.details),
         "tags": dict(f.tags),
+        **({"first_seen": first_seen} if first_seen else {}),
     }
 
 
@@ -75,7 +76,7 @@ def result_json(result: AuditResult) -> dict[str, Any]:
             "by_recommender": _totals(result.totals("recommender")),
             "by_provider": _totals(result.totals("provider")),
         },
-        "findings": [finding_json(f) for f in result.findings],
+        "findings": [finding_json(f, result.first_seen.get(f.id)) for f in result.findings],
         "collection_errors": [i.to_json() for i in result.issues],
         "skipped": [
             {"recommender": s.recommender, "provider": s.provider, "resource_id": s.resource_id, "reason": s.reason}
@@ -115,11 +116,11 @@ def render_table(result: AuditResult, console: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"finml audit — {len(result.findings)} findings", show_lines=False)
-    for col, kw in (
-        ("Saving/mo", {"justify": "right", "style": "bold green"}), ("Recommender", {}), ("Provider", {}),
-        ("Account", {}), ("Region", {}), ("Resource", {"overflow": "fold"}), ("Action", {}),
-    ):
-        table.add_column(col, **kw)
+    table.add_column("Saving/mo", justify="right", style="bold green")
+    for col in ("Recommender", "Provider", "Account", "Region"):
+        table.add_column(col)
+    table.add_column("Resource", overflow="fold")
+    table.add_column("Action")
     for f in result.findings:
         table.add_row(
             str(f.monthly_saving), f.recommender, f.provider, f.account, f.region,

@@ -17,10 +17,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from finml.model import CollectionIssue, Estate
 from finml.raw import RawPages
+
+if TYPE_CHECKING:
+    from finml.pricing import PriceCatalog
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,13 @@ class Provider(ABC):
         """``clients`` lets tests and embedders inject SDK sessions/clients/transports."""
         self.settings = settings if settings is not None else self.Settings()
         self.clients = clients
+
+    def price_catalog(self, data_dir: Path) -> PriceCatalog | None:
+        """A live price catalog for this provider (cached under ``data_dir``), or None.
+
+        Used only when live prices are on (``[audit] live_prices = true``); it answers only for
+        this provider and shares its credentials and injected clients."""
+        return None
 
     @abstractmethod
     def collect(self, ctx: CollectContext) -> None:

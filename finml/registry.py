@@ -50,6 +50,11 @@ class Registry(Generic[T]):
         self._paths[name] = f"{cls.__module__}:{cls.__qualname__}"
         self._loaded[name] = cls
 
+    def unregister(self, name: str) -> None:
+        """Forget a directly registered class (the inverse of :meth:`register`)."""
+        self._paths.pop(name, None)
+        self._loaded.pop(name, None)
+
     def get(self, name: str) -> type[T]:
         self._scan_plugins()
         if name in self._loaded:

@@ -7,6 +7,9 @@ from finml.registry import Registry
 
 BUILTIN_PROVIDERS = {
     "aws": "providers.aws:AwsProvider",
+    "azure": "providers.azure:AzureProvider",
+    "gcp": "providers.gcp:GcpProvider",
+    "alibaba": "providers.alibaba:AlibabaProvider",
 }
 
 registry: Registry[Provider] = Registry("provider", BUILTIN_PROVIDERS, "finml.providers")

@@ -2,7 +2,9 @@
 
 Detects: volumes/disks with no attachment (AWS EBS ``available``, Azure disks ``Unattached``, GCP
 disks without ``users``, Alibaba disks ``Available``) that have been detached for at least
-``min_age_days``.
+``min_age_days``. A disk whose state says it is attached is never reported even when the
+normaliser recorded no attachment (Azure ``Reserved`` = attached to a deallocated VM, Alibaba
+``In_use``); disks in a transitional state (creating, uploading, SAS export…) are skipped.
 Why it costs: block storage is billed per provisioned GB-month whether or not anything reads it.
 Action: snapshot if the data may be needed, then delete the volume.
 Risk: the data is lost on deletion; a volume detached for maintenance may be re-attached soon,
@@ -29,6 +31,15 @@ class UnattachedVolumesSettings:
     )
 
 
+_ATTACHED_STATES = frozenset({"in-use", "in_use", "inuse", "attached", "reserved", "attaching", "detaching"})
+"""States (case-insensitive) meaning the disk belongs to an instance, stopped or not."""
+_TRANSITIONAL_STATES = frozenset({
+    "creating", "deleting", "restoring", "reiniting", "activesas", "activesasfrozen", "readytoupload",
+    "activeupload", "frozen",
+})
+"""States in which the disk is being created, deleted, exported or uploaded: not judged."""
+
+
 class UnattachedVolumes(Recommender):
     name = "unattached-volumes"
     summary = "Volumes and disks attached to nothing, billed per GB-month."
@@ -41,7 +52,11 @@ class UnattachedVolumes(Recommender):
         s: UnattachedVolumesSettings = self.settings
         for r in estate.of_kind(Kind.VOLUME):
             assert isinstance(r, Volume)
-            if r.attached_to:
+            state = r.state.lower()
+            if r.attached_to or state in _ATTACHED_STATES:
+                continue
+            if state in _TRANSITIONAL_STATES:
+                ctx.skip(self.name, r.provider, r.id, f"disk is in transitional state {r.state!r}")
                 continue
             since = r.last_detached_at or r.created_at
             age = age_days(since, ctx.now)

@@ -1,7 +1,11 @@
 """Unused public IP addresses: reserved addresses associated with nothing.
 
 Detects: Elastic IPs / Azure public IPs / GCP static addresses / Alibaba EIPs with no association
-(GCP status ``RESERVED``, Azure no ``ipConfiguration``, AWS no ``AssociationId``).
+(GCP status ``RESERVED``, Azure no ``ipConfiguration``, AWS no ``AssociationId``, Alibaba
+``Available``). States meaning "in use" or "changing" (GCP ``IN_USE``/``RESERVING``, Alibaba
+``InUse``/``Associating``/``Unassociating``/``Releasing``) are never reported, nor are addresses
+with no IP allocated (an unassociated dynamic Azure IP is not billed) or GCP ``INTERNAL`` addresses
+(internal static IPs are free).
 Why it costs: providers bill reserved public IPv4 addresses by the hour, idle or not (AWS since
 February 2024 bills every public IPv4 address).
 Action: release the address.
@@ -27,6 +31,10 @@ class UnusedAddressesSettings:
     )
 
 
+_IN_USE_STATES = frozenset({"associated", "in_use", "inuse", "in-use", "bound"})
+_CHANGING_STATES = frozenset({"associating", "unassociating", "reserving", "releasing"})
+
+
 class UnusedAddresses(Recommender):
     name = "unused-addresses"
     summary = "Reserved public IP addresses associated with nothing, billed by the hour."
@@ -38,7 +46,16 @@ class UnusedAddresses(Recommender):
         s: UnusedAddressesSettings = self.settings
         for r in estate.of_kind(Kind.ADDRESS):
             assert isinstance(r, Address)
-            if r.associated_with or r.state == "associated":
+            state = r.state.lower()
+            if r.associated_with or state in _IN_USE_STATES:
+                continue
+            if state in _CHANGING_STATES:
+                ctx.skip(self.name, r.provider, r.id, f"address is in transitional state {r.state!r}")
+                continue
+            if not r.ip:
+                ctx.skip(self.name, r.provider, r.id, "no IP allocated (dynamic, unassociated): not billed")
+                continue
+            if str(r.raw.get("addressType", "")).upper() == "INTERNAL":
                 continue
             age = age_days(r.created_at, ctx.now)
             if age is not None and age < s.min_age_days:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from providers import registry as provider_registry
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
@@ -59,3 +61,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.delenv("FINML_CONFIG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     yield
+
+
+@pytest.fixture()
+def fake_provider() -> Iterator[type]:
+    """Registers the SDK-free test provider ``fake`` (tests/core/fake_estate.py) for one test."""
+    from tests.core.fake_estate import FakeProvider
+
+    provider_registry.register("fake", FakeProvider)
+    yield FakeProvider
+    provider_registry.unregister("fake")

@@ -26,6 +26,8 @@ EXIT_PARTIAL = 4
 COMMANDS: dict[str, str] = {
     "audit": "finml.cli.audit:audit",
     "collect": "finml.cli.collect:collect",
+    "report": "reports.cli:report",
+    "anomalies": "reports.cli:anomalies",
     "profile": "profiler.cli:profile",
     "runs": "profiler.cli:runs",
 }
@@ -76,6 +78,8 @@ def _configure_logging(verbose: int) -> None:
     root.setLevel(level)
     for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "s3transfer", "filelock"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbose < 2 else logging.INFO)
+    # aliyunsdkcore logs every failed call at ERROR; finml records those as collection issues already
+    logging.getLogger("aliyunsdkcore").setLevel(logging.CRITICAL if verbose < 2 else logging.INFO)
 
 
 def _stderr_console() -> Any:

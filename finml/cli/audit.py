@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from finml.cli import EXIT_OK, EXIT_PARTIAL, EXIT_SAVINGS, load_config
 from finml.cli.common import output_options, progress_display, write_output
 from finml.errors import UsageError
+
+if TYPE_CHECKING:
+    from finml.config import Config
+    from finml.focus import CostsView
 
 
 def _amount(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
@@ -35,10 +40,19 @@ def _amount(ctx: click.Context, param: click.Parameter, value: str | None) -> De
               help="Run only these recommenders (repeatable). Default: all.")
 @click.option("--fail-on-savings", "fail_on", callback=_amount, metavar="AMOUNT",
               help="Exit 3 when total estimated monthly savings (in the config currency) reach AMOUNT.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Show what changed since the previous recorded audit (new, resolved, changed findings).")
+@click.option("--record/--no-record", default=True, show_default=True,
+              help="Record this audit in the store's history (needed for --diff and first-seen dates).")
+@click.option("--history", "history_name", metavar="NAME",
+              help="History to record into and diff against (default: 'demo' with --demo, else 'default').")
+@click.option("--notify", "notify_url", metavar="URL", envvar="FINML_NOTIFY_WEBHOOK",
+              help="POST a Slack-compatible message here when new findings exceed [notify] thresholds.")
 @output_options()
 @click.pass_context
 def audit(ctx: click.Context, providers: tuple[str, ...], from_dir: Path | None, demo: bool,
-          recommender_names: tuple[str, ...], fail_on: Decimal | None, fmt: str, output: str | None) -> None:
+          recommender_names: tuple[str, ...], fail_on: Decimal | None, show_diff: bool, record: bool,
+          history_name: str | None, notify_url: str | None, fmt: str, output: str | None) -> None:
     """Find savings: unattached volumes, idle IPs, rightsizing, commitments and more.
 
     Read-only: an audit only calls Describe/List/Get operations on your clouds.
@@ -58,16 +72,46 @@ def audit(ctx: click.Context, providers: tuple[str, ...], from_dir: Path | None,
     if not names:
         names = pages.providers()
     result = analyse(pages, config, now=now, source=source, started_at=started,
-                     recommender_names=recommender_names or None)
+                     recommender_names=recommender_names or None, costs=_costs(config, demo, now))
 
+    from finml.history_cli import record_and_diff
+
+    audit_diff = record_and_diff(result, config, history_name or ("demo" if demo else "default"),
+                                 record=record, want_diff=show_diff or bool(notify_url))
+    if audit_diff is not None and show_diff:
+        result.extra["diff"] = audit_diff.to_json()
     if fmt == "json":
         write_output(render_json(result), output)
     elif fmt == "csv":
         write_output(render_csv(result), output)
     else:
         _print_table(result, output)
+        if audit_diff is not None and show_diff:
+            from finml.history_cli import print_diff
+
+            print_diff(audit_diff)
+    if notify_url and audit_diff is not None:
+        from finml.notify import notify_audit
+
+        notify_audit(notify_url, result, audit_diff, config)
 
     ctx.exit(exit_code(result, fail_on, config.currency))
+
+
+def _costs(config: Config, demo: bool, now: datetime) -> CostsView | None:
+    """Bills for the recommenders that read them: the demo's, else the store's when it has any."""
+    if demo:
+        try:
+            from finml.billing.demo import demo_costs
+        except ImportError:
+            return None
+        from finml.focus import TableCostsView
+
+        return TableCostsView(demo_costs(now))
+    from finml.store.costs import CostStore
+
+    store = CostStore(config.resolved_data_dir())
+    return None if store.is_empty() else store
 
 
 def exit_code(result: object, fail_on: Decimal | None, currency: str) -> int:

@@ -60,5 +60,9 @@ class EmbeddedCatalog:
     def address_hour(self, provider: str, region: str) -> PriceQuote | None:
         return self._get(provider, region, "address", "public-ip", "on-demand", "*")
 
+    def storage_classes(self) -> set[str]:
+        """Every storage class key the table prices (any provider)."""
+        return {k[3] for k in self._rows if k[2] == "storage"}
+
     def instance_types(self, provider: str) -> set[str]:
         return {k[3] for k in self._rows if k[0] == provider and k[2] == "instance"}
