@@ -6,7 +6,7 @@ the idle threshold), ``gpu-bound`` (GPU utilisation >= 70 %), ``memory-bound`` (
 iowait >= 20 % or steps spend >= 30 % waiting for data), ``cpu-bound`` (CPU runs) and ``balanced``.
 
 Advice, each with the saving for this run where a price is known: a cheaper GPU type that still
-fits the peak memory (from the price catalog and :mod:`profiler.gpu_types`), fewer GPUs or larger
+fits the peak memory (price catalog plus the instance-type facts, :mod:`profiler.gpu_types`), fewer GPUs or larger
 batches when several GPUs idle, where long idle stretches happened (phase names and times), and
 spot capacity for short checkpointed jobs.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from finml.money import Money
 from finml.pricing import PriceCatalog
-from profiler.gpu_types import GPU_TYPES, gpu_type
+from profiler.gpu_types import gpu_type, gpu_types
 
 __all__ = ["diagnose", "LABELS"]
 
@@ -105,8 +105,9 @@ def _smaller_gpu(r: dict[str, Any], catalog: PriceCatalog, headroom: float) -> d
                 "(instance type or price unknown, so no alternative is priced)", "saving": None}
     cur_gpu_h = Money.from_json(price) / current.gpus
     best: tuple[Money, str] | None = None
-    for (prov, itype), g in GPU_TYPES.items():
-        if prov != provider or g.memory_per_gpu < need or itype == current.instance_type:
+    for g in gpu_types(provider):
+        itype = g.instance_type
+        if g.memory_per_gpu < need or itype == current.instance_type:
             continue
         q = catalog.instance_hour(provider, region, itype)
         if q is None or q.price.currency != cur_gpu_h.currency:

@@ -12,7 +12,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from fake_nvml import FakeNvml, gpus
 
 import finml
 from finml.errors import ConfigError
@@ -21,6 +20,7 @@ from profiler.leaderboard import leaderboard
 from profiler.record import read_record
 from profiler.run import ProfileRun
 from profiler.settings import ProfilerSettings, load_settings
+from tests.profiler.fake_nvml import FakeNvml, gpus
 
 
 def _kw(fast_settings: ProfilerSettings, data_dir: Path) -> dict:

@@ -164,10 +164,9 @@ def three_runs(data_dir: Path) -> Path:
     import dataclasses
     from decimal import Decimal
 
-    from fake_nvml import FakeNvml, gpus
-
     from profiler import profile_run
     from profiler.settings import ProfilerSettings
+    from tests.profiler.fake_nvml import FakeNvml, gpus
 
     base = dataclasses.replace(ProfilerSettings(), interval=0.05, flush_interval=0.1,
                                detect_cloud=False)

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from fake_nvml import FakeNvml, gpus
 
 from profiler import profile_run
 from profiler.cloud import detect_identity, dmi_vendor, urllib_http
 from profiler.settings import ProfilerSettings, load_settings
 from profiler.spot import SpotWatcher
+from tests.profiler.fake_nvml import FakeNvml, gpus
 
 
 class MetadataServer:

@@ -10,12 +10,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from fake_nvml import FakeNvml, gpus, pynvml
 
 from finml.money import Money
 from profiler import profile_run
 from profiler.registry import ActiveRuns, Claim
 from profiler.settings import ProfilerSettings
+from tests.profiler.fake_nvml import FakeNvml, gpus, pynvml
 
 
 def _busy(seconds: float) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import mlflow
 import pytest
-from fake_nvml import FakeNvml, gpus
 from mlflow.tracking import MlflowClient
 
 from profiler import profile_run
 from profiler.mlflow_sink import ARTIFACT_NAME, ARTIFACT_PATH, annotate
 from profiler.settings import ProfilerSettings
+from tests.profiler.fake_nvml import FakeNvml, gpus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import os
 
-from fake_nvml import FakeGpu, FakeMig, FakeNvml, GiB, gpus, pynvml
-
 from profiler.identity import parse_visible_devices
 from profiler.nvml import GpuReader
+from tests.profiler.fake_nvml import FakeGpu, FakeMig, FakeNvml, GiB, gpus, pynvml
 
 
 def _reader(fake: FakeNvml, env: dict[str, str]) -> GpuReader:
