@@ -4,8 +4,8 @@ Built for a tiny per-sample cost. On Linux the ``/proc`` files are opened once a
 :mod:`profiler.procfs`); elsewhere psutil ``Process`` objects are kept between samples. The tree
 is re-walked only every ``tree_refresh_s`` (through ``/proc/<pid>/task/<tid>/children`` where
 available, so only the tree is read, not every process on the host), and CPU is computed from
-cumulative CPU-time deltas. CPU time of children that exited and were reaped by the root is kept
-through the root's reaped-children counters. Network I/O excludes loopback on Linux.
+cumulative CPU-time deltas. CPU time of processes that exited is kept through their parents'
+reaped-children counters. Network I/O excludes loopback on Linux.
 """
 
 from __future__ import annotations
@@ -111,10 +111,11 @@ class HostReader:
             except (OSError, ValueError, IndexError, psutil.Error):
                 dead.append(pid)
                 continue
-            if root:
-                cpu += kids
-                if self.children_only:
-                    continue
+            # reaped children's CPU counts for every member: when a process of the tree exits,
+            # its CPU moves from the live sum into its parent's counter, keeping the sum steady
+            cpu += kids
+            if root and self.children_only:
+                continue
             cpu += own
             rss += mem
         for pid in dead:

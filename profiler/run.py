@@ -104,7 +104,7 @@ class ProfileRun:
         self._started = False
         self._close_lock = threading.RLock()
         self._steps = [0, 0.0, 0.0, 0.0]  # n, sum, wait, max
-        self._steps_lock = threading.Lock()
+        self._steps_lock = threading.RLock()  # a signal handler may drain mid-log_step
         self._prev_handlers: dict[int, Any] = {}
         self.ledger: LedgerWriter | None = None
         self.sampler: Sampler | None = None
