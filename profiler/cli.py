@@ -70,6 +70,10 @@ def profile(ctx: click.Context, interval: float | None, flush_interval: float | 
     settings = load_settings(config.section("profiler"), interval=interval,
                              flush_interval=flush_interval)
     tags = _tags(tag_values)
+    if use_mlflow or mlflow_run_id:
+        from finml.errors import require
+
+        require("mlflow", "mlflow", "finml profile --mlflow")  # before the command runs
     created_mlflow = False
     if use_mlflow and mlflow_run_id is None:
         mlflow_run_id = _create_mlflow_run(name or os.path.basename(command[0]), tags)
@@ -111,6 +115,10 @@ def profile(ctx: click.Context, interval: float | None, flush_interval: float | 
     record = run.close(status, code, signal.Signals(-rc).name if rc < 0 else None)
     if created_mlflow and mlflow_run_id:
         _end_mlflow_run(mlflow_run_id, rc == 0)
+    if run.mlflow_error:
+        click.echo(f"finml: MLflow annotation failed ({run.mlflow_error}); the record is at "
+                   f"{run.record_path}; retry with 'finml runs reconcile {run.run_id} "
+                   f"--mlflow-run-id ID'", err=True)
     if record is not None:
         diag = (record.get("diagnosis") or {}).get("label")
         click.echo(f"finml: run {run.run_id} {status}: cost "

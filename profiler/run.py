@@ -97,6 +97,7 @@ class ProfileRun:
         self.mlflow_run_id = mlflow_run_id
         self.record: dict[str, Any] | None = None
         self.record_path: Path | None = None
+        self.mlflow_error: str | None = None
         self.identity: InstanceIdentity | None = None
         self._nvml, self._http, self._catalog = nvml, http, catalog
         self._install_signals = install_signal_handlers
@@ -253,11 +254,11 @@ class ProfileRun:
             return
         try:
             annotate_if_active(self.record, self.record_path, self.mlflow_run_id,
-                                           required=bool(self.mlflow))
-        except Exception:
-            if self.mlflow:
-                raise
-            log.warning("could not annotate the MLflow run", exc_info=True)
+                               required=bool(self.mlflow))
+        except Exception as exc:  # noqa: BLE001 - the record is safe next to the ledger
+            self.mlflow_error = f"{type(exc).__name__}: {exc}"
+            log.warning("could not annotate the MLflow run (record kept at %s): %s",
+                        self.record_path, self.mlflow_error)
 
     def _atexit(self) -> None:
         self.close(status="exited")

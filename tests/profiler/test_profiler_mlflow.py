@@ -108,3 +108,16 @@ def test_profile_wrapper_creates_and_annotates_a_run(tmp_path: Path, data_dir: P
     assert got.data.metrics["accuracy"] == 0.9
     assert got.data.tags["finml.currency"] == "USD" and "finml.cost_total" in got.data.tags
     assert got.info.status == "FINISHED"
+
+
+def test_annotation_failure_keeps_the_exit_code(tmp_path: Path, data_dir: Path) -> None:
+    env = dict(os.environ, FINML_DATA_DIR=str(data_dir), FINML_HOURLY_PRICE="2.00",
+               MLFLOW_TRACKING_URI=f"file:{tmp_path / 'mlruns'}", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "finml", "profile", "--interval", "0.05",
+                           "--mlflow-run-id", "0123456789abcdef", "--", sys.executable, "-c",
+                           "raise SystemExit(5)"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 5
+    assert "MLflow annotation failed" in proc.stderr and "runs reconcile" in proc.stderr
+    (run,) = (data_dir / "runs").iterdir()
+    assert json.loads((run / "record.json").read_text())["mlflow_run_id"] == "0123456789abcdef"
