@@ -240,6 +240,10 @@ class MetricSeries:
         return len(self.values)
 
 
+SAVING_PLACES = 4
+"""Decimal places kept in :attr:`Finding.monthly_saving` (banker's rounding)."""
+
+
 class Confidence(str, Enum):
     HIGH = "high"
     MEDIUM = "medium"
@@ -269,6 +273,12 @@ class Finding:
     variant: str = ""
     resource_name: str | None = None
     tags: Mapping[str, str] = field(default_factory=_empty)
+
+    def __post_init__(self) -> None:
+        # A saving is an estimate (price x quantity); keep it exact to 1/100 of a cent rather than
+        # carrying the 28 digits a division by 2**30 produces.
+        saving = self.monthly_saving
+        object.__setattr__(self, "monthly_saving", saving.rounded(SAVING_PLACES))
 
     @property
     def id(self) -> str:

@@ -31,12 +31,12 @@ def test_audit_json_finds_planted_waste_and_matches_schema(tmp_path: Path, fake_
     by_resource = {f["resource_id"]: f for f in doc["findings"]}
     # unattached 100 GiB gp3 in each region; the tagged one is excluded, the attached one ignored
     assert set(by_resource) == {"vol-us-east-1-free", "vol-eu-west-1-free", "eip-us-east-1", "eip-eu-west-1"}
-    assert by_resource["vol-us-east-1-free"]["monthly_saving"] == {"amount": "8.00", "currency": "USD"}
-    assert by_resource["vol-eu-west-1-free"]["monthly_saving"] == {"amount": "8.800", "currency": "USD"}
-    assert by_resource["eip-us-east-1"]["monthly_saving"]["amount"] == "3.650"
+    assert by_resource["vol-us-east-1-free"]["monthly_saving"] == {"amount": "8.0000", "currency": "USD"}
+    assert by_resource["vol-eu-west-1-free"]["monthly_saving"] == {"amount": "8.8000", "currency": "USD"}
+    assert by_resource["eip-us-east-1"]["monthly_saving"]["amount"] == "3.6500"
     assert doc["excluded"] and doc["excluded"][0]["resource_id"].endswith("-keep")
-    assert doc["totals"]["all"] == [{"amount": "24.100", "currency": "USD"}]
-    assert doc["totals"]["by_recommender"]["unattached-volumes"] == [{"amount": "16.800", "currency": "USD"}]
+    assert doc["totals"]["all"] == [{"amount": "24.1000", "currency": "USD"}]
+    assert doc["totals"]["by_recommender"]["unattached-volumes"] == [{"amount": "16.8000", "currency": "USD"}]
     assert doc["run"]["partial"] is False
 
 

@@ -73,7 +73,7 @@ def test_demo_audit_json_shows_gcp_findings() -> None:
     assert ("unattached-volumes", "ml-tmp-fresh") not in got  # detached 2 days ago
     assert all(f["provider"] == "gcp" for f in findings)
     scratch = next(f for f in findings if f["resource_name"] == "ml-scratch-old")
-    assert scratch["monthly_saving"] == {"amount": "85.000", "currency": "USD"}  # 500 GB x 0.17 pd-ssd
+    assert scratch["monthly_saving"] == {"amount": "85.0000", "currency": "USD"}  # 500 GB x 0.17 pd-ssd
 
 
 @pytest.fixture
