@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,24 @@ import click
 from finml.cli import load_config
 from finml.cli.common import output_options, write_output
 from finml.errors import InputError, UsageError
+from finml.settings import setting
+from reports.anomalies import AnomalySettings
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The ``[report]`` table of finml.toml."""
+
+    leaderboard_metric: str = setting("accuracy", "Run metric for the cost-vs-metric leaderboard.")
+    higher_is_better: bool = setting(True, "Whether a higher leaderboard metric is better (accuracy) or not (loss).")
+    anomalies: dict[str, Any] = setting({}, "Anomaly detection settings (reports.anomalies.AnomalySettings).")
+
+
+def _settings(config: Any) -> tuple[ReportSettings, AnomalySettings]:
+    from finml import settings as settings_mod
+
+    rs = settings_mod.build(ReportSettings, config.section("report"), "report")
+    return rs, settings_mod.build(AnomalySettings, rs.anomalies, "report.anomalies")
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -108,20 +127,18 @@ def _audit_doc(config: Any, demo: bool, audit_path: Path | None, now: Any) -> tu
 def report(ctx: click.Context, since: date | None, until: date | None, demo: bool, audit_path: Path | None,
            output: str) -> None:
     """Write a self-contained HTML cost report: spend, trends, anomalies, commitments, findings, runs."""
-    from finml import settings as settings_mod
     from reports import data as report_data
-    from reports.anomalies import AnomalySettings
     from reports.render import render
     from reports.runs import load_runs
 
     config = load_config(ctx)
+    report_settings, anomaly_settings = _settings(config)
     con, costs_sql, now = _sources(config, demo)
     period = _period(con, costs_sql, since, until)
     audit_doc, audit_diff = _audit_doc(config, demo, audit_path, now)
-    anomaly_settings = settings_mod.build(AnomalySettings, config.section("report").get("anomalies"),
-                                          "report.anomalies")
     data = report_data.build(con, costs_sql, period, audit=audit_doc, diff=audit_diff,
-                             runs=load_runs(config.resolved_data_dir(), demo=demo),
+                             runs=load_runs(config.resolved_data_dir(), report_settings.leaderboard_metric,
+                                            report_settings.higher_is_better),
                              anomaly_settings=anomaly_settings,
                              generated_at=datetime.now(timezone.utc))
     html = render(data)
@@ -142,14 +159,12 @@ def report(ctx: click.Context, since: date | None, until: date | None, demo: boo
 def anomalies(ctx: click.Context, since: date | None, until: date | None, demo: bool, notify_url: str | None,
               fmt: str, output: str | None) -> None:
     """Daily cost anomalies per service, account and tag, with their evidence."""
-    from finml import settings as settings_mod
     from reports import data as report_data
-    from reports.anomalies import AnomalySettings
 
     config = load_config(ctx)
+    _, s = _settings(config)
     con, costs_sql, _ = _sources(config, demo)
     period = _period(con, costs_sql, since, until)
-    s = settings_mod.build(AnomalySettings, config.section("report").get("anomalies"), "report.anomalies")
     con.execute("SET TimeZone = 'UTC'")
     found = report_data._anomalies(report_data._Q(con, costs_sql), period, _currency(con, costs_sql), s)
     if fmt == "json":
