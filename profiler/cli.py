@@ -206,19 +206,10 @@ def _data_dir(ctx: click.Context) -> Any:
 @click.pass_context
 def list_runs(ctx: click.Context, fmt: str, output: str | None) -> None:
     """Every run in the data directory, newest last."""
-    from profiler.record import build_record, read_record
-    from profiler.runs import run_dirs, run_state
+    from profiler.runs import iter_records, run_state
 
     data_dir = _data_dir(ctx)
-    rows = []
-    for d in run_dirs(data_dir):
-        rec = read_record(d)
-        if rec is None:
-            try:
-                rec = build_record(d)
-            except (OSError, ValueError):
-                continue
-        rows.append(_row(rec, run_state(d, data_dir)))
+    rows = [_row(rec, run_state(d, data_dir)) for d, rec in iter_records(data_dir)]
     write_output(_render(rows, _LIST_COLUMNS, fmt, f"finml runs — {len(rows)}"), output)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from profiler.record import build_record, read_record, write_record
 from profiler.registry import ActiveRuns
 from profiler.streams import load_streams
 
-__all__ = ["run_dirs", "find_run", "run_state", "reconcile", "load_records"]
+__all__ = ["run_dirs", "find_run", "run_state", "reconcile", "iter_records", "load_records"]
 
 
 def run_dirs(data_dir: Path | None = None) -> list[Path]:
@@ -58,9 +59,9 @@ def reconcile(directory: Path) -> dict[str, Any]:
     return record
 
 
-def load_records(data_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Records of every run; runs without one are built from their ledgers (not written)."""
-    out = []
+def iter_records(data_dir: Path | None = None) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(run directory, record) of every run; runs without a record are built from their ledgers
+    (not written); unreadable ones are skipped."""
     for d in run_dirs(data_dir):
         rec = read_record(d)
         if rec is None:
@@ -68,5 +69,9 @@ def load_records(data_dir: Path | None = None) -> list[dict[str, Any]]:
                 rec = build_record(d)
             except (OSError, ValueError):
                 continue
-        out.append(rec)
-    return out
+        yield d, rec
+
+
+def load_records(data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Records of every run (see :func:`iter_records`)."""
+    return [rec for _, rec in iter_records(data_dir)]
