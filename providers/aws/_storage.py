@@ -20,7 +20,10 @@ METRIC_NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("AWS/EC2", "NetworkIn"): ("network.in.bytes", "Bytes"),
     ("AWS/EC2", "NetworkOut"): ("network.out.bytes", "Bytes"),
     ("CWAgent", "mem_used_percent"): ("memory.utilization", "Percent"),
+    ("CWAgent", "nvidia_smi_utilization_gpu"): ("gpu.utilization", "Percent"),
 }
+"""CloudWatch (namespace, metric) -> neutral metric name and unit. Several series of one instance
+under one name (one per GPU) are averaged per timestamp."""
 
 
 def volumes(pages: RawPages) -> Iterator[Volume]:
@@ -136,12 +139,13 @@ def metrics(pages: RawPages) -> list[MetricSeries]:
             for t, v in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
                 stamp = ts(t)
                 if stamp is not None:
-                    slot["points"][stamp] = float(v)
+                    slot["points"].setdefault(stamp, {})[result.get("Id")] = float(v)
     out = []
     for (_, _, rid, name), slot in sorted(series.items()):
         stamps = sorted(slot["points"])
+        values = [sum(slot["points"][s].values()) / len(slot["points"][s]) for s in stamps]
         out.append(MetricSeries(
             provider=P, resource_id=rid, metric=name, unit=slot["unit"], period_s=slot["period"],
-            statistic=slot["stat"], timestamps=tuple(stamps), values=tuple(slot["points"][s] for s in stamps),
+            statistic=slot["stat"], timestamps=tuple(stamps), values=tuple(values),
         ))
     return out

@@ -57,8 +57,9 @@ class AwsSettings:
         None, "Days of CloudWatch metrics to read. Default: the top-level lookback_days (14).",
     )
     metrics_period_s: int = setting(3600, "CloudWatch period in seconds (hourly samples).")
-    memory_metric: bool = setting(
-        True, "Read CloudWatch agent mem_used_percent (CWAgent namespace) where the agent publishes it.",
+    agent_metrics: bool = setting(
+        True, "Read CloudWatch agent metrics (CWAgent mem_used_percent, nvidia_smi_utilization_gpu) "
+        "where the agent publishes them.",
     )
     s3_max_objects_per_bucket: int = setting(
         100_000, "Stop listing a bucket after this many objects (the bucket is marked truncated).",

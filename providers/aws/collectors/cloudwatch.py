@@ -26,6 +26,8 @@ EC2_METRICS = (
 )
 AGENT_NAMESPACE = "CWAgent"
 AGENT_MEMORY = "mem_used_percent"
+AGENT_GPU = "nvidia_smi_utilization_gpu"
+"""Published per GPU (an ``index`` dimension); the normaliser averages the GPUs of an instance."""
 
 
 def batch_size(points_per_series: int) -> int:
@@ -43,8 +45,8 @@ def instance_metrics(scope: Scope, instance_ids: list[str]) -> None:
         for name, stat in EC2_METRICS:
             metrics.append({"Metric": {"Namespace": "AWS/EC2", "MetricName": name, "Dimensions": dims},
                             "Period": period, "Stat": stat})
-    if scope.settings.memory_metric:
-        metrics.extend(_agent_memory(scope, set(instance_ids), period))
+    if scope.settings.agent_metrics:
+        metrics.extend(_agent_metrics(scope, set(instance_ids), period))
     size = batch_size(points)
     for i in range(0, len(metrics), size):
         queries = [
@@ -56,13 +58,21 @@ def instance_metrics(scope: Scope, instance_ids: list[str]) -> None:
             pass
 
 
-def _agent_memory(scope: Scope, wanted: set[str], period: int) -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for page in scope.pages("cloudwatch", "ListMetrics", Namespace=AGENT_NAMESPACE, MetricName=AGENT_MEMORY):
-        for metric in page.get("Metrics", []):
-            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
-            iid = dims.get("InstanceId")
-            # the fewest dimensions is the instance-level series when the agent publishes several
-            if iid in wanted and (iid not in found or len(metric["Dimensions"]) < len(found[iid]["Dimensions"])):
-                found[iid] = metric
-    return [{"Metric": m, "Period": period, "Stat": "Average"} for _, m in sorted(found.items())]
+def _agent_metrics(scope: Scope, wanted: set[str], period: int) -> list[dict[str, Any]]:
+    """CloudWatch agent series of our instances: memory (one per instance, the one with the fewest
+    dimensions when the agent publishes several) and every GPU's utilisation."""
+    memory: dict[str, dict[str, Any]] = {}
+    gpus: list[dict[str, Any]] = []
+    for name in (AGENT_MEMORY, AGENT_GPU):
+        for page in scope.pages("cloudwatch", "ListMetrics", Namespace=AGENT_NAMESPACE, MetricName=name):
+            for metric in page.get("Metrics", []):
+                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+                iid = dims.get("InstanceId")
+                if iid not in wanted:
+                    continue
+                if name == AGENT_GPU:
+                    gpus.append(metric)
+                elif iid not in memory or len(metric["Dimensions"]) < len(memory[iid]["Dimensions"]):
+                    memory[iid] = metric
+    found = [m for _, m in sorted(memory.items())] + gpus
+    return [{"Metric": m, "Period": period, "Stat": "Average"} for m in found]
