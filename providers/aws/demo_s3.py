@@ -52,7 +52,7 @@ def buckets(pages: RawPages, rng: random.Random, now: datetime, account: str, na
     ]
     log_objects = [_obj(f"alb/{d:03d}.log.gz", rng.randint(1_000_000, 9_000_000), _md5(f"{account}-log-{d}"),
                         now - timedelta(days=d), "STANDARD") for d in range(1, 60)]
-    spec = (
+    spec: tuple[tuple[str, str | None, dict[str, Any], dict[str, Any], str, list[dict[str, Any]]], ...] = (
         (datasets, None, {"Status": "Enabled"}, {}, "AES256", data),
         (secure, "eu-west-1", {"Status": "Suspended"}, {}, "aws:kms", sensitive),
         (logs, "us-west-2", {"Status": "Enabled"}, {"ObjectLockConfiguration": {

@@ -71,11 +71,11 @@ class _Raw:
 @dataclass
 class Recorder:
     calls: list[tuple[str, str, str]] = field(default_factory=list)
-    """(service id, operation, region) of every API call made."""
+    """(boto3 service name, operation, region) of every API call made."""
 
     def attach(self, session: Any) -> Recorder:
         def hook(model: Any, context: Any = None, **_: Any) -> None:
-            self.calls.append((model.service_model.service_id.hyphenize(), model.name,
+            self.calls.append((model.service_model.service_name, model.name,
                                (context or {}).get("client_region", "")))
 
         session.events.register_first("before-call", hook)  # attach before other hooks
