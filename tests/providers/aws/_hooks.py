@@ -78,7 +78,8 @@ class Recorder:
             self.calls.append((model.service_model.service_name, model.name,
                                (context or {}).get("client_region", "")))
 
-        session.events.register_first("before-call", hook)  # attach before other hooks
+        # provide-client-params is emitted to every handler, before any before-call short-circuit
+        session.events.register("provide-client-params", hook)
         return self
 
 

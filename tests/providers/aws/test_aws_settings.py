@@ -76,7 +76,7 @@ def test_every_operation_in_the_code_is_listed() -> None:
     called: set[tuple[str, str]] = set()
     pattern = re.compile(r'scope\.(?:pages|call)\(\s*"([a-z0-9]+)",\s*(?:"([A-Za-z0-9]+)"|(\w+))')
     for path in [*COLLECTORS.glob("collectors/*.py"), COLLECTORS / "collect.py"]:
-        for svc, op, var in pattern.findall(path.read_text()):
+        for svc, op, _var in pattern.findall(path.read_text()):
             if op:
                 called.add((svc, op))
             else:  # s3 bucket settings loop over a tuple of operation names
