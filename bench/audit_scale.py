@@ -48,13 +48,16 @@ def _env() -> None:
     os.environ["MOTO_AMIS_PATH"] = str(amis)
 
 
+def _share(total: int, index: int, parts: int) -> int:
+    return total // parts + (1 if index < total % parts else 0)
+
+
 def build(session: Any, instances: int, volumes: int, snapshots: int, regions: tuple[str, ...]) -> dict[str, dict[str, int]]:
     from moto.ec2.models import ec2_backends
 
     counts: dict[str, dict[str, int]] = {}
     for r, region in enumerate(regions):
-        share = lambda total: total // len(regions) + (1 if r < total % len(regions) else 0)  # noqa: E731
-        n_inst, n_vol, n_snap = share(instances), share(volumes), share(snapshots)
+        n_inst, n_vol, n_snap = (_share(total, r, len(regions)) for total in (instances, volumes, snapshots))
         ec2 = session.client("ec2", region_name=region)
         for start in range(0, n_inst, 500):  # batched: one call per 500 instances
             n = min(500, n_inst - start)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from finml.errors import ConfigError, require
+from finml.errors import ConfigError
 from finml.model import Estate
 from finml.provider import CollectContext, Provider
 from finml.raw import RawPages
@@ -31,7 +31,6 @@ class AwsProvider(Provider):
         _validate(self.settings)
 
     def collect(self, ctx: CollectContext) -> None:
-        require("boto3", "aws", feature="the AWS provider")
         from providers.aws.collect import collect
         from providers.aws.session import make_session
 

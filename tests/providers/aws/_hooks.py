@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.validate import validate_parameters
 
 
@@ -53,7 +53,7 @@ def throttle(session: Any, service_id: str, operation: str, times: int) -> list[
     def hook(request: Any, **_: Any) -> AWSResponse | None:
         sent[0] += 1
         if sent[0] <= times:
-            return AWSResponse(request.url, 503, {}, _Raw(body))
+            return AWSResponse(request.url, 503, HTTPHeaders(), _Raw(body))
         return None
 
     session.events.register_first(f"before-send.{service_id}.{operation}", hook)
