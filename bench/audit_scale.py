@@ -127,12 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         estate = AwsProvider.normalise(pages)
         normalise_s = time.perf_counter() - t0
 
-    n_metric_queries = 3 * args.instances  # CPU, NetworkIn, NetworkOut per instance (no agent metrics)
     from providers.aws.collectors.cloudwatch import MAX_POINTS, batch_size
 
     points = 14 * 24
     minimum = {op: sum(math.ceil(c[op] / size) or 1 for c in counts.values()) for op, size in API_MAX_PAGE.items()}
-    minimum["GetMetricData"] = math.ceil(n_metric_queries * points / MAX_POINTS)
+    # CPU, NetworkIn, NetworkOut per instance (moto has no agent metrics); calls cannot span regions
+    minimum["GetMetricData"] = sum(
+        math.ceil(3 * c["DescribeInstances"] * points / MAX_POINTS) for c in counts.values())
     minimum["DescribeInstanceTypes"] = len(regions)
     minimum["ListMetrics"] = 2 * len(regions)  # one listing per CloudWatch agent metric name
     print(f"estate: {args.instances} instances, {sum(c['DescribeVolumes'] for c in counts.values())} volumes, "

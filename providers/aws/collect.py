@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from finml.errors import ProviderError
+from finml.model import CollectionIssue
 from finml.provider import CollectContext
 from finml.raw import GLOBAL
 from providers.aws.collectors import ACCOUNT_JOBS, REGIONAL_JOBS, ec2
@@ -63,6 +64,13 @@ class FanOut:
         except ProviderError as exc:
             log.info("aws %s %s %s: %s", target.account_id, region, label, exc)
             self.ctx.issue(issue_from(exc))
+        except Exception as exc:  # a bug in one collector must not lose what the others collected
+            log.exception("aws collector %r failed in %s/%s", label, target.account_id, region)
+            self.ctx.issue(CollectionIssue(
+                provider=PROVIDER, account=target.account_id, region=region, service=label.split()[0],
+                operation=None, cause="error", message=f"{label}: {type(exc).__name__}: {exc}",
+                hint="this is a finml bug; please report it with the output of -vv",
+            ))
         finally:
             with self._lock:
                 self._done += 1
@@ -79,8 +87,6 @@ class FanOut:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 with self._lock:
                     self._futures -= finished
-                for f in finished:
-                    f.result()  # re-raise programming errors, never cloud failures
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 

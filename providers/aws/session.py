@@ -169,7 +169,8 @@ def assume(clients: Clients, role_arn: str, external_id: str | None, account_id:
     from botocore.exceptions import BotoCoreError, ClientError
 
     sts = clients.client(Target("self", "self"), "sts", clients.settings.home_region)
-    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": clients.settings.role_session_name}
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": clients.settings.role_session_name,
+                              "DurationSeconds": clients.settings.role_duration_s}
     if external_id:
         params["ExternalId"] = external_id
     try:

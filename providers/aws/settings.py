@@ -48,6 +48,11 @@ class AwsSettings:
     )
     organization_external_id: str | None = setting(None, "External id for the organization roles.")
     role_session_name: str = setting("finml-audit", "RoleSessionName recorded in CloudTrail.")
+    role_duration_s: int = setting(
+        3600, "Lifetime of assumed-role credentials (DurationSeconds; the role's maximum session "
+        "duration must allow it). Raise it for audits of very large organizations.",
+        "sts:AssumeRole default",
+    )
     max_workers: int = setting(8, "Concurrent API calls (account x region x service tasks).")
     max_attempts: int = setting(
         10, "Attempts per API call, with botocore adaptive retries (client-side rate limiting).",

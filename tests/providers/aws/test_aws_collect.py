@@ -253,3 +253,16 @@ def _account(account_id: str, role_arn: str) -> Any:
 def test_plant_helper_is_region_parametrised(session: Any) -> None:
     p = plant(session, ("us-west-2",))
     assert set(p.unattached) == {"us-west-2"}
+
+
+def test_unexpected_failure_in_one_job_is_contained(moto_env: None) -> None:
+    """moto raises NotImplementedError for DescribeReservedInstances (not an SDK error): that one
+    job becomes an issue, the rest of the region is still collected."""
+    import boto3
+
+    s = boto3.Session(region_name="us-east-1")
+    plant(s, ("us-east-1",))
+    pages = _collect(s, regions=("us-east-1",), skip_services=("savingsplans",))
+    [issue] = pages.issues
+    assert issue.cause == "error" and issue.service == "reserved" and "NotImplementedError" in issue.message
+    assert pages.select("aws", "ec2", "DescribeVolumes") and pages.select("aws", "s3", "ListObjectsV2")
