@@ -32,7 +32,8 @@ def canned(session: Any, service_id: str, operation: str, response: Mapping[str,
 
 def fail(session: Any, service_id: str, operation: str, code: str, *, when: Callable[[Any], bool] | None = None,
          status: int = 403) -> None:
-    """Make ``service.operation`` fail with ``code`` (optionally only for matching requests)."""
+    """Make ``service.operation`` (``"*"``: every operation of the service) fail with ``code``,
+    optionally only for requests whose context matches ``when``."""
 
     def hook(model: Any, context: Any = None, params: Any = None, **kw: Any) -> tuple[_Http, dict[str, Any]] | None:
         if when is not None and not when(context):
@@ -40,7 +41,8 @@ def fail(session: Any, service_id: str, operation: str, code: str, *, when: Call
         return _Http(status), {"Error": {"Code": code, "Message": f"injected {code}"},
                                "ResponseMetadata": {"HTTPStatusCode": status}}
 
-    session.events.register_first(f"before-call.{service_id}.{operation}", hook)
+    event = f"before-call.{service_id}" if operation == "*" else f"before-call.{service_id}.{operation}"
+    session.events.register_first(event, hook)
 
 
 def throttle(session: Any, service_id: str, operation: str, times: int) -> list[int]:

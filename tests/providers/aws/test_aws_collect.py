@@ -266,3 +266,13 @@ def test_unexpected_failure_in_one_job_is_contained(moto_env: None) -> None:
     [issue] = pages.issues
     assert issue.cause == "error" and issue.service == "reserved" and "NotImplementedError" in issue.message
     assert pages.select("aws", "ec2", "DescribeVolumes") and pages.select("aws", "s3", "ListObjectsV2")
+
+
+def test_disabled_region_is_reported_per_operation(session: Any, planted: Planted) -> None:
+    fail(session, "ec2", "*", "OptInRequired", when=lambda ctx: region_of(ctx) == "eu-west-1")
+    pages = _collect(session, skip_services=("cloudwatch",))
+    assert pages.issues and {(i.cause, i.region, i.service) for i in pages.issues} == {
+        ("region-disabled", "eu-west-1", "ec2")}
+    assert "eu-west-1" in (pages.issues[0].hint or "")
+    estate = AwsProvider.normalise(pages)
+    assert {r.region for r in estate.resources if r.kind.value == "storage.volume"} == {"us-east-1"}
