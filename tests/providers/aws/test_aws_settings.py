@@ -83,3 +83,19 @@ def test_every_operation_in_the_code_is_listed() -> None:
                 called.update(("s3", o) for o in ("GetBucketVersioning", "GetObjectLockConfiguration", "GetBucketEncryption"))
     assert len(called) >= 20
     assert called <= set(OPERATIONS)
+
+
+def test_parse_helpers() -> None:
+    from datetime import datetime, timezone
+
+    from providers.aws._parse import months, transition_time, ts
+    from providers.aws.collectors.cloudwatch import batch_size
+    from providers.aws.collectors.s3 import bucket_region, wanted
+
+    assert transition_time("User initiated (2026-10-01 12:30:00 GMT)") == datetime(2026, 10, 1, 12, 30, tzinfo=timezone.utc)
+    assert transition_time("") is None
+    assert ts("2026-01-01T00:00:00.000Z") == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert months(94608000) == 36 and months(None) is None
+    assert (bucket_region(None), bucket_region("EU"), bucket_region("ap-east-1")) == ("us-east-1", "eu-west-1", "ap-east-1")
+    assert wanted("data-1", ("data-*",), ()) and not wanted("logs", ("data-*",), ()) and not wanted("x-tmp", (), ("*-tmp",))
+    assert batch_size(336) == 300 and batch_size(24) == 500 and batch_size(10**6) == 1
