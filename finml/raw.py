@@ -41,8 +41,16 @@ _SECRET_KEY = re.compile(
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._@=-]+")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert SDK response values to plain JSON types (datetimes to ISO, Decimal to str)."""
+    kind = type(value)
+    if kind in _PLAIN:  # fast path: metric series hold hundreds of thousands of plain values
+        return value
+    if kind is list:
+        return [v if type(v) in _PLAIN else to_jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -62,6 +70,11 @@ def to_jsonable(value: Any) -> Any:
 
 def scrub(value: Any) -> Any:
     """Replace values under credential-like keys with ``"***"`` (recursively)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        return [v if type(v) in _PLAIN else scrub(v) for v in value]
     if isinstance(value, Mapping):
         return {
             k: ("***" if _SECRET_KEY.search(str(k)) and v not in (None, "", [], {}) else scrub(v))
