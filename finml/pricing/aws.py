@@ -96,11 +96,6 @@ class AwsPricingCatalog:
         self.cache = cache
         self.today = today
 
-    @classmethod
-    def from_config(cls, config: Any) -> AwsPricingCatalog:
-        root: Path = config.resolved_data_dir()
-        return cls(cache=PriceCache(root, "aws-pricing"))
-
     @property
     def client(self) -> Any:
         if self._client is None:

@@ -10,6 +10,7 @@ account x region x service on a bounded thread pool and only calls Describe/List
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from finml.errors import ConfigError
@@ -29,6 +30,16 @@ class AwsProvider(Provider):
     def __init__(self, settings: AwsSettings | None = None, **clients: Any) -> None:
         super().__init__(settings, **clients)
         _validate(self.settings)
+
+    def price_catalog(self, data_dir: Path) -> Any:
+        """Live AWS Price List (GetProducts) prices through this provider's boto3 session."""
+        from finml.pricing.aws import AwsPricingCatalog
+        from finml.pricing.cache import PriceCache
+        from providers.aws.session import make_session
+
+        session = self.clients.get("session") or make_session(self.settings)
+        return AwsPricingCatalog(session.client("pricing", region_name="us-east-1"),
+                                 PriceCache(data_dir, "aws-pricing"))
 
     def collect(self, ctx: CollectContext) -> None:
         from providers.aws.collect import collect
