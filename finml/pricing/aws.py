@@ -20,7 +20,6 @@ import logging
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from finml.errors import CredentialsError, PermissionDenied, ProviderError, Throttled

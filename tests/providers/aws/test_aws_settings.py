@@ -64,8 +64,11 @@ def test_classify(code: str, cause: str) -> None:
 
 def test_policy_grants_exactly_the_operations_and_only_reads() -> None:
     policy = json.loads(POLICY.read_text())
-    granted = {a for st in policy["Statement"] for a in st["Action"]}
-    assert granted == set(OPERATIONS.values())
+    inventory = {a for st in policy["Statement"] if st["Sid"] != "FinmlLivePrices" for a in st["Action"]}
+    assert inventory == set(OPERATIONS.values())
+    live = next(st for st in policy["Statement"] if st["Sid"] == "FinmlLivePrices")
+    assert live["Action"] == ["pricing:GetProducts"]  # only with [audit] live_prices = true
+    granted = inventory | set(live["Action"])
     for action in granted:
         verb = action.split(":")[1]
         assert verb.startswith(("Describe", "List", "Get")) or action == "sts:AssumeRole", action
