@@ -122,8 +122,11 @@ class Rightsizing(Recommender):
         mem_peak = max(mem.values) if mem.values else None
         gpu = window(metrics.get("gpu.utilization"), ctx.now, s.lookback_days)
         need = self._need(cur, cpu_p, mem_peak, gpu.values, s)
-        target = self._choose(estate, r, cur, need, cpu_mean, cur_q, ctx, s)
+        target, unpriced = self._choose(estate, r, cur, need, cpu_mean, cur_q, ctx, s)
         if target is None:
+            if unpriced:
+                ctx.skip(self.name, r.provider, r.id, f"{unpriced} smaller type(s) fit but none has a "
+                         f"{r.platform} price in {r.region}; add prices or enable live prices")
             return None
         tt, tq = target
         delta = (cur_q.price - tq.price) * HOURS_PER_MONTH
@@ -178,9 +181,12 @@ class Rightsizing(Recommender):
         return _Need(vcpus, memory, gpus, cur.gpu_model)
 
     def _choose(self, estate: Estate, r: Instance, cur: InstanceType, need: _Need, cpu_mean: float,
-                cur_q: PriceQuote, ctx: RecommenderContext, s: RightsizingSettings) -> tuple[InstanceType, PriceQuote] | None:
+                cur_q: PriceQuote, ctx: RecommenderContext, s: RightsizingSettings,
+                ) -> tuple[tuple[InstanceType, PriceQuote] | None, int]:
+        """The cheapest fitting type (same family first) and how many fitting types had no price."""
         same: list[tuple[InstanceType, PriceQuote]] = []
         other: list[tuple[InstanceType, PriceQuote]] = []
+        unpriced = 0
         for t in known_types(r.provider, estate.instance_types):
             if t.name.lower() == cur.name.lower() or not self._fits(t, cur, need, cpu_mean, s):
                 continue
@@ -188,13 +194,16 @@ class Rightsizing(Recommender):
             if not in_family and not (s.allow_other_families and t.current_generation):
                 continue
             q = ctx.prices.instance_hour(r.provider, r.region, t.name, "on-demand", r.platform)
-            if q is None or q.price.currency != cur_q.price.currency or q.price >= cur_q.price:
+            if q is None:
+                unpriced += 1
+                continue
+            if q.price.currency != cur_q.price.currency or q.price >= cur_q.price:
                 continue
             (same if in_family else other).append((t, q))
         for pool in (same, other):
             if pool:
-                return min(pool, key=lambda tq: (tq[1].price.amount, -tq[0].vcpus, tq[0].name))
-        return None
+                return min(pool, key=lambda tq: (tq[1].price.amount, -tq[0].vcpus, tq[0].name)), unpriced
+        return None, unpriced
 
     @staticmethod
     def _fits(t: InstanceType, cur: InstanceType, need: _Need, cpu_mean: float, s: RightsizingSettings) -> bool:

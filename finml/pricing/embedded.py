@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
@@ -63,6 +64,18 @@ class EmbeddedCatalog:
     def storage_classes(self) -> set[str]:
         """Every storage class key the table prices (any provider)."""
         return {k[3] for k in self._rows if k[2] == "storage"}
+
+    def platform_pairs(self, provider: str, platform: str) -> list[tuple[str, Decimal, Decimal]]:
+        """(type, linux price, ``platform`` price) for every on-demand type the table lists under
+        both platforms at the fallback region ``*``: the basis for licence-rate estimates."""
+        out = []
+        for (prov, region, kind, key, term, plat), q in self._rows.items():
+            if (prov, region, kind, term, plat) != (provider, "*", "instance", "on-demand", platform):
+                continue
+            linux = self._rows.get((prov, region, kind, key, term, "linux"))
+            if linux is not None:
+                out.append((key, linux.price.amount, q.price.amount))
+        return out
 
     def instance_types(self, provider: str) -> set[str]:
         return {k[3] for k in self._rows if k[0] == provider and k[2] == "instance"}

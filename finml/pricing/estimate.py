@@ -86,15 +86,31 @@ class UnitRateEstimator:
         self.table = table
         self.facts = facts
         self._rates: dict[str, UnitRates | None] = {}
+        self._licence: dict[tuple[str, str], tuple[Decimal, int] | None] = {}
 
     def rates(self, provider: str) -> UnitRates | None:
         if provider not in self._rates:
             self._rates[provider] = fit_unit_rates(provider, known_types(provider), self.table)
         return self._rates[provider]
 
+    def licence_rate(self, provider: str, platform: str) -> tuple[Decimal, int] | None:
+        """Median extra price per vCPU-hour of ``platform`` (e.g. Windows) over Linux, fitted on
+        the types the table lists under both; with the number of pairs it was fitted on."""
+        key = (provider, platform)
+        if key not in self._licence:
+            rates = []
+            for name, linux, other in self.table.platform_pairs(provider, platform):
+                it = lookup(provider, name, self.facts)
+                if it is not None and it.vcpus and other > linux:
+                    rates.append((other - linux) / it.vcpus)
+            self._licence[key] = (Decimal(median(rates)).quantize(_Q), len(rates)) if len(rates) >= 2 else None
+        return self._licence[key]
+
     def instance_hour(self, provider: str, region: str, instance_type: str, term: Term = "on-demand", platform: str = "linux") -> PriceQuote | None:
-        if term != "on-demand" or platform != "linux":
+        if term != "on-demand":
             return None
+        if platform != "linux":
+            return self._licensed(provider, region, instance_type, platform)
         it = lookup(provider, instance_type, self.facts)
         rates = self.rates(provider)
         if it is None or rates is None:
@@ -111,6 +127,24 @@ class UnitRateEstimator:
             estimate=True,
             note=f"no published price for {instance_type} in {region}; {formula} "
                  f"(rates fitted on {rates.samples} embedded {provider} prices)",
+        )
+
+    def _licensed(self, provider: str, region: str, instance_type: str, platform: str) -> PriceQuote | None:
+        """Linux price (published, else estimated) + vCPUs x the fitted licence rate."""
+        it = lookup(provider, instance_type, self.facts)
+        licence = self.licence_rate(provider, platform)
+        base = self.table.instance_hour(provider, region, instance_type, "on-demand", "linux") \
+            or self.instance_hour(provider, region, instance_type, "on-demand", "linux")
+        if it is None or licence is None or base is None:
+            return None
+        rate, pairs = licence
+        price = base.price.amount + rate * it.vcpus
+        return PriceQuote(
+            Money(price.quantize(_Q), base.price.currency), "hour", "estimate:licence-rate", base.as_of,
+            estimate=True,
+            note=f"no published {platform} price for {instance_type} in {region}; linux price "
+                 f"{base.price.amount} ({base.source}) + {it.vcpus} vCPU x {rate} {platform} licence "
+                 f"(median of {pairs} embedded {provider} linux/{platform} pairs)",
         )
 
     def storage_gb_month(self, provider: str, region: str, storage_class: str) -> PriceQuote | None:

@@ -249,7 +249,7 @@ def _metrics(pages: RawPages, rng: random.Random, region: str, now: datetime, ru
                 if metric == "CPUUtilization":
                     avg = max(0.1, min(100.0, base * daily * rng.uniform(0.8, 1.2)))
                 else:
-                    avg = (2_000.0 if role == "idle-reporting" else 400_000.0) * daily * rng.uniform(0.7, 1.3)
+                    avg = (100.0 if role == "idle-reporting" else 400_000.0) * daily * rng.uniform(0.7, 1.3)  # bit/s
                 points.append({"timestamp": int(ts.timestamp() * 1000), "userId": ACCOUNT, "instanceId": iid,
                                "Average": round(avg, 2), "Maximum": round(avg * 1.6, 2), "Minimum": round(avg * 0.5, 2)})
         dims = json.dumps([{"instanceId": i} for i, _ in running], separators=(",", ":"))

@@ -312,7 +312,7 @@ def _metrics(rng: random.Random, now: datetime, vm_id: str, region: str, profile
     stamps = [(start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in range(hours)]
     cpu_base = {"busy": 45.0, "idle": 1.2, "oversized": 4.0}[profile]
     mem_used = {"busy": 0.6, "idle": 0.15, "oversized": 0.1}[profile]
-    net = {"busy": 4.0e8, "idle": 2.0e5, "oversized": 3.0e7}[profile]
+    net = {"busy": 4.0e8, "idle": 4.0e4, "oversized": 3.0e7}[profile]  # idle: ~1.5 MB a day
     cpu = [round(max(0.1, cpu_base * (0.6 + 0.8 * rng.random())), 3) for _ in stamps]
     avail = [round(mem_gb * 1024**3 * (1 - mem_used * (0.9 + 0.2 * rng.random()))) for _ in stamps]
     n_in = [round(net * (0.5 + rng.random())) for _ in stamps]

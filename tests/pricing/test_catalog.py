@@ -165,3 +165,24 @@ def test_known_types_prefers_estate_facts() -> None:
     custom = InstanceType(provider="aws", name="m5.large", vcpus=2, memory_gib=7.5, family="m5")
     types = {t.name: t for t in known_types("aws", {("aws", "m5.large"): custom})}
     assert types["m5.large"].memory_gib == 7.5 and "m7i.48xlarge" in types
+
+
+def test_windows_price_is_estimated_from_linux_plus_fitted_licence_rate() -> None:
+    from finml.pricing.embedded import EmbeddedCatalog
+    from finml.pricing.estimate import UnitRateEstimator
+
+    table = EmbeddedCatalog.load()
+    est = UnitRateEstimator(table)
+    pairs = table.platform_pairs("azure", "windows")
+    assert len(pairs) >= 2
+    rate, n = est.licence_rate("azure", "windows")  # type: ignore[misc]
+    assert n == len(pairs) and rate > 0
+    linux = table.instance_hour("azure", "eastus", "Standard_E4s_v5")
+    q = default_catalog().instance_hour("azure", "eastus", "Standard_E4s_v5", "on-demand", "windows")
+    assert linux is not None and q is not None and q.estimate and q.source == "estimate:licence-rate"
+    assert q.price.amount == (linux.price.amount + rate * 4).quantize(Decimal("0.000001"))
+    # a published Windows price still wins over the estimate
+    published = default_catalog().instance_hour("azure", "eastus", "Standard_E16s_v5", "on-demand", "windows")
+    assert published is not None and not published.estimate
+    # no linux/windows pairs for the provider: no guess
+    assert est.licence_rate("gcp", "windows") is None
