@@ -36,6 +36,7 @@ COMPUTE_CALLS = (
     ListCall("instances.aggregatedList", "InstancesClient", True),
     ListCall("disks.aggregatedList", "DisksClient", True),
     ListCall("addresses.aggregatedList", "AddressesClient", True),
+    ListCall("globalAddresses.list", "GlobalAddressesClient", False),
     ListCall("regionCommitments.aggregatedList", "RegionCommitmentsClient", True),
     ListCall("snapshots.list", "SnapshotsClient", False),
     ListCall("images.list", "ImagesClient", False),

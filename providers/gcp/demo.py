@@ -4,7 +4,8 @@ Two projects (``acme-ml-prod``, ``acme-web-stg``), three regions. Planted:
 
 * unattached disks (no ``users``): ``ml-scratch-old`` (pd-ssd 500 GB), ``ml-dataset-copy``
   (pd-balanced 1 TB), ``web-old-boot`` (pd-standard 50 GB), and one detached 2 days ago (too young);
-* unused static addresses (``status: RESERVED``): ``ml-legacy-ingress``, ``web-old-lb``;
+* unused static addresses (``status: RESERVED``): ``ml-legacy-ingress``, ``web-old-lb`` (regional)
+  and ``ml-old-global-lb`` (global, left behind by a deleted load balancer);
 * an idle VM (``ml-notebook-idle``, CPU ~1 %), an oversized VM (``ml-etl-big``, n2-standard-16 at
   ~6 % CPU), a VM stopped (``TERMINATED``) for 60 days whose disks are still billed;
 * old snapshots (> 1 year), scheduled (``autoCreated``) snapshots, and the trap: an old snapshot
@@ -241,6 +242,16 @@ def demo_pages(now: datetime) -> RawPages:
             a["users"] = [f"{API}/projects/{project}/zones/{zone}/instances/{user}"]
         addresses[project].setdefault(f"regions/{region}", []).append(a)
 
+    # Global static addresses (global/addresses): one reserved for a load balancer that was deleted.
+    # A fixed id, so the seeded ids of everything generated after it are unchanged.
+    global_addresses: dict[str, list[dict[str, Any]]] = {PROD: [{
+        "kind": "compute#address", "id": "5405405405405405405", "name": "ml-old-global-lb",
+        "address": "34.117.52.140", "status": "RESERVED", "addressType": "EXTERNAL", "ipVersion": "IPV4",
+        "networkTier": "PREMIUM", "description": "external HTTPS load balancer (decommissioned)",
+        "creationTimestamp": _ts(now - timedelta(days=260)),
+        "selfLink": f"{API}/projects/{PROD}/global/addresses/ml-old-global-lb",
+    }], STG: []}
+
     commitment = {
         "kind": "compute#commitment", "id": _rid(rng), "name": "ml-n2-1y-2026", "status": "ACTIVE",
         "plan": "TWELVE_MONTH", "type": "GENERAL_PURPOSE_N2", "category": "MACHINE",
@@ -283,6 +294,12 @@ def demo_pages(now: datetime) -> RawPages:
             pages.add("gcp", project, GLOBAL, "compute", op,
                       {"kind": f"compute#{key[:-1] if key != 'addresses' else 'address'}AggregatedList",
                        "items": _scoped(items, key, scope)}, {"project": project, "maxResults": 500})
+        global_list: dict[str, Any] = {"kind": "compute#addressList", "id": f"projects/{project}/global/addresses",
+                                       "selfLink": f"{API}/projects/{project}/global/addresses"}
+        if global_addresses[project]:
+            global_list["items"] = global_addresses[project]
+        pages.add("gcp", project, GLOBAL, "compute", "globalAddresses.list", global_list,
+                  {"project": project, "maxResults": 500})
         commits = {"regions/us-central1": [commitment]} if project == PROD else {}
         pages.add("gcp", project, GLOBAL, "compute", "regionCommitments.aggregatedList",
                   {"kind": "compute#commitmentAggregatedList", "items": _scoped(commits, "commitments", region_scopes)},

@@ -20,6 +20,7 @@ PERMISSIONS = {
     "images.list": "compute.images.list",
     "machineImages.list": "compute.machineImages.list",
     "addresses.aggregatedList": "compute.addresses.list",
+    "globalAddresses.list": "compute.globalAddresses.list",
     "regionCommitments.aggregatedList": "compute.commitments.list",
     "instanceTemplates.aggregatedList": "compute.instanceTemplates.list",
     "instanceGroupManagers.aggregatedList": "compute.instanceGroupManagers.list",

@@ -2,10 +2,10 @@
 
 Resource ids are relative resource names, i.e. the ``selfLink`` without the API prefix
 (``projects/P/zones/Z/disks/NAME``, ``projects/P/global/snapshots/NAME``,
-``projects/P/regions/R/addresses/NAME``): stable, unique across projects, and what ``gcloud``
-and IAM conditions call the resource. ``account`` is the project id; ``region`` is the region
-(zones are mapped to their region; snapshots and images use their storage location, which may be
-a multi-region such as ``us``).
+``projects/P/regions/R/addresses/NAME``, ``projects/P/global/addresses/NAME``): stable, unique
+across projects, and what ``gcloud`` and IAM conditions call the resource. ``account`` is the
+project id; ``region`` is the region (zones are mapped to their region; snapshots and images use
+their storage location, which may be a multi-region such as ``us``; global addresses ``global``).
 """
 
 from __future__ import annotations
@@ -183,9 +183,10 @@ def normalise(pages: RawPages) -> Estate:
     for project, item in _items(pages, "snapshots.list", "items"):
         estate.resources.append(_snapshot(project, item, users))
     estate.resources.extend(images)
-    for project, item in _items(pages, "addresses.aggregatedList", "addresses"):
-        if str(item.get("addressType", "EXTERNAL")) == "EXTERNAL":
-            estate.resources.append(_address(project, item))
+    for operation, key in (("addresses.aggregatedList", "addresses"), ("globalAddresses.list", "items")):
+        for project, item in _items(pages, operation, key):
+            if str(item.get("addressType", "EXTERNAL")) == "EXTERNAL":  # internal addresses are free
+                estate.resources.append(_address(project, item))
     for project, item in _items(pages, "regionCommitments.aggregatedList", "commitments"):
         estate.resources.append(_commitment(project, item))
     estate.resources.extend(templates_groups)
@@ -265,14 +266,24 @@ def _image(project: str, item: Mapping[str, Any], path: str, snapshots: list[Any
 
 
 def _address(project: str, item: Mapping[str, Any]) -> Address:
+    """A regional (``regions/R/addresses``) or global (``global/addresses``, region ``global``)
+    static address. ``IN_USE`` (or any ``users``) is associated, ``RESERVING`` is transitional,
+    ``RESERVED`` is unassociated, i.e. billed for nothing."""
     region = last(item.get("region")) or "global"
+    path = f"regions/{region}/addresses" if item.get("region") else "global/addresses"
     users = [resource_id(u) for u in item.get("users") or []]
-    in_use = str(item.get("status")) == "IN_USE" or bool(users)
+    status = str(item.get("status", ""))
+    if status == "IN_USE" or users:
+        state = "associated"
+    elif status == "RESERVING":
+        state = "reserving"
+    else:
+        state = "unassociated"
     return Address(
-        provider=PROVIDER, account=project, region=region, id=_rid(project, item, f"regions/{region}/addresses"),
+        provider=PROVIDER, account=project, region=region, id=_rid(project, item, path),
         name=item.get("name"), created_at=parse_time(item.get("creationTimestamp")), tags=_labels(item),
         raw=item, ip=str(item.get("address", "")), associated_with=users[0] if users else None,
-        state="associated" if in_use else "unassociated",
+        state=state,
     )
 
 

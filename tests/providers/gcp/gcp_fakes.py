@@ -144,6 +144,9 @@ def compute_routes(api: FakeGoogleApis, project: str = "finml-test-1") -> FakeGo
     api.add(f"{base}/aggregated/machineTypes", recorded("machineTypes.json"))
     api.add(f"{base}/aggregated/disks", recorded("disks.json"))
     api.add(f"{base}/aggregated/addresses", recorded("addresses.json"))
+    api.add(f"{base}/global/addresses", recorded("globalAddresses.p1.json"))
+    api.add(f"{base}/global/addresses", recorded("globalAddresses.p2.json"),
+            page_token=recorded("globalAddresses.p1.json")["nextPageToken"])
     api.add(f"{base}/aggregated/commitments", recorded("commitments.json"))
     api.add(f"{base}/global/snapshots", recorded("snapshots.json"))
     api.add(f"{base}/global/images", recorded("images.json"))

@@ -100,7 +100,9 @@ def test_collects_every_page_and_normalises(full: FakeGoogleApis, monitoring: Fa
     assert mig.launch_template_ids == [tpl.id]
 
     addrs = [r for r in estate.resources if isinstance(r, Address)]
-    assert {a.name: a.state for a in addrs} == {"forgotten-ip": "unassociated", "web-ip": "associated"}  # internal skipped
+    assert {a.name: a.state for a in addrs} == {  # internal (regional and global) skipped
+        "forgotten-ip": "unassociated", "web-ip": "associated",
+        "web-lb-ip": "associated", "old-cdn-ip": "unassociated", "api-lb-ip-new": "reserving"}
     (cud,) = [r for r in estate.resources if isinstance(r, Commitment)]
     assert cud.commitment_type == "cud" and cud.term_months == 12 and cud.state == "active"
 
@@ -289,3 +291,56 @@ def test_settings_are_validated_with_the_dotted_key() -> None:
         GcpSettings(zones=["us-central1"])
     ok = settings_mod.build(GcpSettings, {"projects": ["a", "b"], "regions": ["us-central1"]}, "providers.gcp")
     assert ok.zone_wanted("us-central1-f") and not ok.zone_wanted("europe-west1-b")
+
+
+def test_global_addresses_are_paged_and_normalised(full: FakeGoogleApis, gcp_clients: Any) -> None:
+    pages = collect(gcp_clients(), replace(SETTINGS, metrics=False))
+    assert pages.issues == []
+    path = f"{COMPUTE}/{P1}/global/addresses"
+    token = recorded("globalAddresses.p1.json")["nextPageToken"]
+    assert [s.query.get("pageToken") for s in full.seen if s.path == path] == [None, [token]]
+    assert all(s.method == "GET" for s in full.seen if s.path == path)
+    got = pages.select("gcp", "compute", "globalAddresses.list")
+    assert len(got) == 2 and {p.region for p in got} == {"global"}
+    assert got[0].params == {"project": P1, "maxResults": 500}
+    raw = got[1].response["items"][0]  # REST JSON as sent: camelCase, int64 as strings
+    assert raw["prefixLength"] == 16 and raw["purpose"] == "VPC_PEERING" and raw["id"] == "2424242424242424242"
+
+    estate = GcpProvider.normalise(pages)
+    by_id = {r.id: r for r in estate.of_kind(Kind.ADDRESS)}
+    unused = by_id[f"projects/{P1}/global/addresses/old-cdn-ip"]
+    assert isinstance(unused, Address) and unused.region == "global" and unused.account == P1
+    assert (unused.state, unused.ip, unused.associated_with) == ("unassociated", "34.120.99.14", None)
+    assert unused.created_at == datetime(2024, 6, 1, 18, 30, tzinfo=timezone.utc)
+    lb = by_id[f"projects/{P1}/global/addresses/web-lb-ip"]
+    assert isinstance(lb, Address) and lb.state == "associated"
+    assert lb.associated_with == f"projects/{P1}/global/forwardingRules/web-https-fr"
+    assert by_id[f"projects/{P1}/global/addresses/api-lb-ip-new"].state == "reserving"  # type: ignore[attr-defined]
+    assert f"projects/{P1}/global/addresses/google-managed-services-default" not in by_id  # INTERNAL: free
+
+
+def test_global_address_without_self_link_gets_a_global_id() -> None:
+    pages = RawPages()
+    pages.add("gcp", P1, "global", "compute", "globalAddresses.list", {"items": [
+        {"name": "bare", "address": "34.1.2.3", "status": "RESERVED", "addressType": "EXTERNAL"},
+        {"name": "bare-internal", "address": "10.1.0.0", "status": "RESERVED", "addressType": "INTERNAL"},
+    ]}, {"project": P1})
+    (addr,) = GcpProvider.normalise(pages).of_kind(Kind.ADDRESS)
+    assert addr.id == f"projects/{P1}/global/addresses/bare" and addr.region == "global"
+
+
+@pytest.mark.parametrize("message", [
+    f"Required 'compute.globalAddresses.list' permission for 'projects/{P1}'",
+    "The caller does not have permission",  # no permission named: the operation's map entry is used
+])
+def test_global_addresses_denied_is_an_issue_and_regional_ones_still_collect(
+        full: FakeGoogleApis, gcp_clients: Any, message: str) -> None:
+    path = f"{COMPUTE}/{P1}/global/addresses"
+    full.routes[(path, "")] = [(403, error_body(403, "PERMISSION_DENIED", message))]
+    pages = collect(gcp_clients(), replace(SETTINGS, metrics=False))
+    (issue,) = pages.issues
+    assert (issue.cause, issue.operation, issue.account) == ("access-denied", "globalAddresses.list", P1)
+    assert issue.permission == "compute.globalAddresses.list" and "roles/compute.viewer" in (issue.hint or "")
+    assert not pages.select("gcp", "compute", "globalAddresses.list")
+    names = {r.name for r in GcpProvider.normalise(pages).of_kind(Kind.ADDRESS)}
+    assert names == {"forgotten-ip", "web-ip"}  # regional addresses collected regardless

@@ -76,6 +76,27 @@ def test_demo_audit_json_shows_gcp_findings() -> None:
     assert scratch["monthly_saving"] == {"amount": "85.0000", "currency": "USD"}  # 500 GB x 0.17 pd-ssd
 
 
+def test_demo_audit_reports_the_unused_global_address() -> None:
+    result = CliRunner().invoke(cli, ["audit", "--demo", "-p", "gcp", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    unused = {f["resource_id"]: f for f in _findings(result.output) if f["recommender"] == "unused-addresses"}
+    glob = unused["projects/acme-ml-prod/global/addresses/ml-old-global-lb"]
+    assert (glob["region"], glob["account"], glob["action"]) == ("global", "acme-ml-prod", "release")
+    assert glob["monthly_saving"] == {"amount": "7.3000", "currency": "USD"}  # 0.01/h x 730 h
+    assert glob["evidence"]["ip"] == "34.117.52.140" and glob["evidence"]["price"] == "0.01"
+    assert glob["evidence"]["price_source"].startswith("embedded:cloud.google.com/vpc/network-pricing")
+
+
+def test_embedded_prices_answer_for_global_addresses() -> None:
+    from decimal import Decimal
+
+    from finml.pricing.embedded import EmbeddedCatalog
+
+    quote = EmbeddedCatalog.load().address_hour("gcp", "global")
+    assert quote is not None and quote.unit == "hour"
+    assert quote.price.amount == Decimal("0.01") and quote.price.currency == "USD"
+
+
 @pytest.fixture
 def live_gcp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, google_apis: FakeGoogleApis,
              gcp_clients: Any) -> Path:
@@ -100,6 +121,10 @@ def test_live_audit_finds_unattached_disk_and_unused_address(live_gcp: Path, goo
     assert "projects/finml-test-1/zones/us-central1-a/disks/orphan-data" in ids
     assert "projects/finml-test-1/regions/us-central1/addresses/forgotten-ip" in ids
     assert "projects/finml-test-1/regions/us-central1/addresses/web-ip" not in ids
+    assert "projects/finml-test-1/global/addresses/old-cdn-ip" in ids
+    assert not ids & {"projects/finml-test-1/global/addresses/web-lb-ip",
+                      "projects/finml-test-1/global/addresses/api-lb-ip-new",
+                      "projects/finml-test-1/global/addresses/google-managed-services-default"}
     assert {s.method for s in google_apis.seen} == {"GET"}
 
 
