@@ -7,7 +7,8 @@ is stored (``params["regions"]`` says so). Failures become collection issues via
 :func:`providers.azure.errors.to_issue`; the caller decides what to do next.
 
 Page layout: ``azure/<subscription>/<region>/<service>/<operation>``; subscription-wide lists use
-region ``global``, metrics and resource SKUs use the VM's region.
+region ``global``, metrics and resource SKUs use the VM's region, gallery image definitions and
+versions their gallery's region.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def collect_subscription(
     _guard(ctx, sub, None, "compute", "images.list", lambda: paged(
         ctx, c.compute.images.list, subscription=sub, region=GLOBAL, service="compute",
         operation="images.list", regions=regions))
+    _collect_galleries(ctx, c, max_workers)
     ctx.progress(f"azure {sub}", 4, 6)
     _guard(ctx, sub, None, "network", "public_ip_addresses.list_all", lambda: paged(
         ctx, c.network.public_ip_addresses.list_all, subscription=sub, region=GLOBAL, service="network",
@@ -185,6 +187,41 @@ def _collect_power_states(ctx: CollectContext, c: SubscriptionClients, vms: list
 
     _run_all(one, missing, max_workers)
     return power
+
+
+def _collect_galleries(ctx: CollectContext, c: SubscriptionClients, max_workers: int) -> None:
+    """Azure Compute Galleries, their image definitions and image versions (a version's
+    ``storageProfile`` names the snapshots or disks it was built from).
+
+    Galleries are read in every region, whatever ``regions`` says: a version in a gallery outside
+    the audited regions may still pin a snapshot inside them, and missing it would let
+    snapshot-cleanup propose a snapshot that is in use. Definitions and versions are stored under
+    their gallery's region, with the parent id in ``params``."""
+    sub = c.subscription
+    galleries: list[dict[str, Any]] = _guard(ctx, sub, None, "compute", "galleries.list", lambda: paged(
+        ctx, c.compute.galleries.list, subscription=sub, region=GLOBAL, service="compute",
+        operation="galleries.list")) or []
+
+    def one(gallery: dict[str, Any]) -> None:
+        gallery_id = str(gallery.get("id", ""))
+        rg, name = _rg_and_name(gallery_id)
+        region = region_key(str(gallery.get("location", ""))) or GLOBAL
+        definitions: list[dict[str, Any]] = _guard(
+            ctx, sub, region, "compute", "gallery_images.list_by_gallery", lambda: paged(
+                ctx, c.compute.gallery_images.list_by_gallery, subscription=sub, region=region,
+                service="compute", operation="gallery_images.list_by_gallery",
+                params={"gallery_id": gallery_id}, resource_group_name=rg, gallery_name=name)) or []
+        for definition in definitions:
+            definition_id = str(definition.get("id", ""))
+            image_name = definition_id.rstrip("/").rsplit("/", 1)[-1]
+            _guard(ctx, sub, region, "compute", "gallery_image_versions.list_by_gallery_image",
+                   partial(paged, ctx, c.compute.gallery_image_versions.list_by_gallery_image,
+                           subscription=sub, region=region, service="compute",
+                           operation="gallery_image_versions.list_by_gallery_image",
+                           params={"gallery_image_id": definition_id}, resource_group_name=rg,
+                           gallery_name=name, gallery_image_name=image_name))
+
+    _run_all(one, galleries, max_workers)
 
 
 def _collect_skus(ctx: CollectContext, c: SubscriptionClients, vms: list[dict[str, Any]]) -> None:

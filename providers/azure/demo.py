@@ -3,8 +3,9 @@
 Two subscriptions (``contoso-prod``, ``contoso-ml``), three regions, about 90 resources, with
 planted waste: unattached managed disks, unassociated Standard public IPs, a GPU VM *stopped* but
 not deallocated (still billed), an idle VM, an oversized VM, orphaned and old snapshots, and a
-traps: a snapshot owned by Azure Backup and an old snapshot a managed image is built from,
-neither of which may be reported as orphaned.
+traps: a snapshot owned by Azure Backup, an old snapshot a managed image is built from and an old
+snapshot a Compute Gallery image version was published from, none of which may be reported as
+orphaned.
 """
 
 from __future__ import annotations
@@ -168,6 +169,17 @@ def demo_pages(now: datetime) -> RawPages:
                                _arm(ML, "rg-ml-images", "Microsoft.Compute", "disks", "builder-os"), False, {}))
     images[ML].append(_image(_arm(ML, "rg-ml-images", "Microsoft.Compute", "images", "cuda-12-ubuntu"), "eastus",
                              golden, now - timedelta(days=299)))
+    # Trap: an old snapshot of a deleted build disk that a Compute Gallery image version was
+    # published from (the version names it in storageProfile.osDiskImage.source.id).
+    app_base = _arm(PROD, "rg-images", "Microsoft.Compute", "snapshots", "app-base-os-2025")
+    snaps[PROD].append(_snapshot(app_base, "eastus", 64, now - timedelta(days=240),
+                                 _arm(PROD, "rg-images", "Microsoft.Compute", "disks", "app-builder-os"), False, {}))
+    gallery_id = _arm(PROD, "rg-images", "Microsoft.Compute", "galleries", "contosoImages")
+    galleries: dict[str, list[dict[str, Any]]] = {PROD: [_gallery(gallery_id, "eastus")], ML: []}
+    definition_id = f"{gallery_id}/images/app-base-ubuntu"
+    definition = _gallery_image(definition_id, "eastus")
+    versions = [_gallery_image_version(f"{definition_id}/versions/1.3.0", "eastus", now - timedelta(days=239),
+                                       app_base.replace("/resourceGroups/rg-images/", "/resourceGroups/RG-IMAGES/"))]
     backup_rg = "AzureBackupRG_eastus_1"
     snaps[PROD].append(_snapshot(
         _arm(PROD, backup_rg, "Microsoft.Compute", "snapshots", "AzureBackup_sql-01-data-0_2026"),
@@ -183,6 +195,11 @@ def demo_pages(now: datetime) -> RawPages:
         _add_list(pages, sub, "compute", "snapshots.list", snaps[sub], 50)
         _add_list(pages, sub, "compute", "images.list", images[sub], 50)
         _add_list(pages, sub, "network", "public_ip_addresses.list_all", ips[sub], 50)
+        _add_list(pages, sub, "compute", "galleries.list", galleries[sub], 50)
+    pages.add(PROVIDER, PROD, "eastus", "compute", "gallery_images.list_by_gallery", {"value": [definition]},
+              {"gallery_id": gallery_id})
+    pages.add(PROVIDER, PROD, "eastus", "compute", "gallery_image_versions.list_by_gallery_image",
+              {"value": versions}, {"gallery_image_id": definition_id})
     for (sub, region), used in sorted(sizes.items()):
         pages.add(PROVIDER, sub, region, "compute", "resource_skus.list",
                   {"value": [_sku(s, region) for s in sorted(used)]},
@@ -280,6 +297,38 @@ def _image(image_id: str, region: str, snapshot_id: str, created: datetime) -> d
                            "caching": "ReadWrite", "storageAccountType": "Premium_LRS", "diskSizeGB": 64},
                 "dataDisks": [], "zoneResilient": False},
                 "provisioningState": "Succeeded", "hyperVGeneration": "V2"}}
+
+
+def _gallery(gallery_id: str, region: str) -> dict[str, Any]:
+    sub = gallery_id.split("/")[2]
+    return {"name": gallery_id.rsplit("/", 1)[1], "id": gallery_id, "type": "Microsoft.Compute/galleries",
+            "location": region, "tags": {},
+            "properties": {"description": "Golden images", "provisioningState": "Succeeded",
+                           "identifier": {"uniqueName": f"{sub}-{gallery_id.rsplit('/', 1)[1].upper()}"},
+                           "sharingProfile": {"permissions": "Private"}}}
+
+
+def _gallery_image(definition_id: str, region: str) -> dict[str, Any]:
+    return {"name": definition_id.rsplit("/", 1)[1], "id": definition_id, "type": "Microsoft.Compute/galleries/images",
+            "location": region, "tags": {},
+            "properties": {"osType": "Linux", "osState": "Generalized", "hyperVGeneration": "V2",
+                           "architecture": "x64", "provisioningState": "Succeeded",
+                           "identifier": {"publisher": "contoso", "offer": "app-base", "sku": "ubuntu-24_04"},
+                           "recommended": {"vCPUs": {"min": 2, "max": 16}, "memory": {"min": 4, "max": 64}}}}
+
+
+def _gallery_image_version(version_id: str, region: str, published: datetime, snapshot_id: str) -> dict[str, Any]:
+    return {"name": version_id.rsplit("/", 1)[1], "id": version_id, "type": "Microsoft.Compute/galleries/images/versions",
+            "location": region, "tags": {"built-by": "packer"},
+            "properties": {
+                "publishingProfile": {"targetRegions": [{"name": "East US", "regionalReplicaCount": 1,
+                                                         "storageAccountType": "Standard_LRS"}],
+                                      "replicaCount": 1, "excludeFromLatest": False, "publishedDate": _ts(published),
+                                      "storageAccountType": "Standard_LRS"},
+                "storageProfile": {"osDiskImage": {"sizeInGB": 64, "hostCaching": "ReadWrite",
+                                                   "source": {"id": snapshot_id}}},
+                "safetyProfile": {"allowDeletionOfReplicatedLocations": False},
+                "provisioningState": "Succeeded"}}
 
 
 def _ip(ip_id: str, region: str, address: str | None, bound: dict[str, Any], sku: str = "Standard",

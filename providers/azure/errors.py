@@ -25,6 +25,9 @@ RBAC_ACTIONS: dict[str, str] = {
     "disks.list": "Microsoft.Compute/disks/read",
     "snapshots.list": "Microsoft.Compute/snapshots/read",
     "images.list": "Microsoft.Compute/images/read",
+    "galleries.list": "Microsoft.Compute/galleries/read",
+    "gallery_images.list_by_gallery": "Microsoft.Compute/galleries/images/read",
+    "gallery_image_versions.list_by_gallery_image": "Microsoft.Compute/galleries/images/versions/read",
     "public_ip_addresses.list_all": "Microsoft.Network/publicIPAddresses/read",
     "metrics.list": "Microsoft.Insights/metrics/read",
 }

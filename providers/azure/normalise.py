@@ -77,6 +77,8 @@ def normalise(pages: RawPages) -> Estate:
     for page, disk in _items(pages, "compute", "disks.list"):
         estate.resources.append(_volume(page, disk))
     images = [_image(page, img) for page, img in _items(pages, "compute", "images.list")]
+    images += [_gallery_image_version(page, ver)
+               for page, ver in _items(pages, "compute", "gallery_image_versions.list_by_gallery_image")]
     used_by: dict[str, list[str]] = {}
     for img in images:
         for sid in img.snapshot_ids:
@@ -263,6 +265,38 @@ def _image(page: RawPage, img: Mapping[str, Any]) -> Image:
     return Image(
         provider=PROVIDER, account=_account(page, img), region=_region(img), id=str(img.get("id", "")),
         name=img.get("name"), tags=_tags(img), raw=img, snapshot_ids=snapshot_ids,
+        state=str(props.get("provisioningState", "Succeeded")).lower(),
+    )
+
+
+_SNAPSHOT_SEGMENT = "/providers/microsoft.compute/snapshots/"
+
+
+def _gallery_image_version(page: RawPage, ver: Mapping[str, Any]) -> Image:
+    """An Azure Compute Gallery image version. Its sources (``storageProfile.source.id``, newer API
+    versions, and ``osDiskImage.source.id`` / ``dataDiskImages[].source.id``) may be snapshots,
+    managed disks, managed images, VMs or other versions; the snapshots among them become
+    ``snapshot_ids`` (ARM ids as ARM wrote them, deduplicated case-insensitively)."""
+    props = ver.get("properties") or {}
+    storage = props.get("storageProfile") or {}
+    disks = [storage.get("osDiskImage") or {}, *(storage.get("dataDiskImages") or [])]
+    refs = [(storage.get("source") or {}).get("id"), *((d.get("source") or {}).get("id") for d in disks)]
+    snapshot_ids: dict[str, str] = {}
+    for ref in refs:
+        if ref and _SNAPSHOT_SEGMENT in str(ref).lower():
+            snapshot_ids.setdefault(str(ref).lower(), str(ref))
+    ver_id = str(ver.get("id", ""))
+    parts = ver_id.split("/")
+    lower = [p.lower() for p in parts]
+    name = ver.get("name")
+    if "galleries" in lower and len(parts) > lower.index("galleries") + 5:
+        g = lower.index("galleries")
+        name = f"{parts[g + 1]}/{parts[g + 3]}/{parts[g + 5]}"  # gallery/definition/version
+    published = (props.get("publishingProfile") or {}).get("publishedDate")
+    return Image(
+        provider=PROVIDER, account=_account(page, ver), region=_region(ver), id=ver_id,
+        name=name, created_at=parse_time(published), tags=_tags(ver), raw=ver,
+        snapshot_ids=tuple(snapshot_ids.values()),
         state=str(props.get("provisioningState", "Succeeded")).lower(),
     )
 

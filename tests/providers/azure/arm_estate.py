@@ -75,12 +75,20 @@ def serve_subscription_a(arm: FakeArm) -> None:
          "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": src},
                         "diskSizeGB": 200, "incremental": True, "timeCreated": "2025-12-24T18:07:14.2413524+00:00",
                         "provisioningState": "Succeeded", "diskState": "Unattached"}},
+        {"name": "web-base-os", "id": arm_id(SUB_A, "rg-img", "Microsoft.Compute", "snapshots", "web-base-os"),
+         "type": "Microsoft.Compute/snapshots", "location": "eastus", "sku": {"name": "Standard_LRS", "tier": "Standard"},
+         "properties": {"creationData": {"createOption": "Copy",
+                                         "sourceResourceId": arm_id(SUB_A, "rg-img", "Microsoft.Compute", "disks",
+                                                                    "web-builder-os")},
+                        "diskSizeGB": 30, "incremental": False, "timeCreated": "2026-03-30T09:12:44.5512706+00:00",
+                        "provisioningState": "Succeeded", "diskState": "Unattached"}},
         {"name": "AzureBackup_train-1", "id": arm_id(SUB_A, "AzureBackupRG_eastus_1", "Microsoft.Compute", "snapshots",
                                                       "AzureBackup_train-1"),
          "type": "Microsoft.Compute/snapshots", "location": "eastus", "tags": {"AzureBackupRGName": "AzureBackupRG_eastus_1"},
          "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": vm1["id"]},
                         "diskSizeGB": 30, "incremental": True, "timeCreated": "2026-10-30T01:00:00+00:00"}},
     ]))
+    serve_galleries_a(arm)
     arm.route(rf"{SUBS}/providers/Microsoft.Compute/images", page([
         {"name": "golden", "id": arm_id(SUB_A, "rg-img", "Microsoft.Compute", "images", "golden"),
          "type": "Microsoft.Compute/images", "location": "eastus",
@@ -127,3 +135,51 @@ def metrics_json(vm_id: str) -> dict[str, Any]:
                 series("Network Out Total", "Bytes", "total", [10.0, 20.0, 30.0]),
                 series("Available Memory Bytes", "Bytes", "average", [6 * 1024**3, 4 * 1024**3, 2 * 1024**3]),
             ]}
+
+
+GALLERY = arm_id(SUB_A, "rg-img", "Microsoft.Compute", "galleries", "imgGallery")
+DEFINITION = f"{GALLERY}/images/web-base"
+
+
+def serve_galleries_a(arm: FakeArm) -> None:
+    """Two galleries (listing paged by nextLink), one image definition, two versions (paged): 1.0.0
+    published from a snapshot (OS) and a managed disk (data), 1.1.0 from a managed image."""
+    empty = arm_id(SUB_A, "rg-img-we", "Microsoft.Compute", "galleries", "emptyGallery")
+    g_next = f"{ARM}{SUBS}/providers/Microsoft.Compute/galleries?api-version=2026-03-03&$skiptoken=g2"
+    arm.route(rf"{SUBS}/providers/Microsoft.Compute/galleries", page([_gallery(empty, "westeurope")]),
+              query={"$skiptoken": "g2"})
+    arm.route(rf"{SUBS}/providers/Microsoft.Compute/galleries", page([_gallery(GALLERY, "eastus")], g_next))
+    arm.route(rf"{SUBS}/resourceGroups/rg-img-we/providers/Microsoft.Compute/galleries/emptyGallery/images", page([]))
+    arm.route(rf"{SUBS}/resourceGroups/rg-img/providers/Microsoft.Compute/galleries/imgGallery/images", page([
+        {"name": "web-base", "id": DEFINITION, "type": "Microsoft.Compute/galleries/images", "location": "eastus",
+         "properties": {"osType": "Linux", "osState": "Generalized", "hyperVGeneration": "V2",
+                        "identifier": {"publisher": "contoso", "offer": "web", "sku": "base"},
+                        "provisioningState": "Succeeded"}}]))
+    versions = rf"{SUBS}/resourceGroups/rg-img/providers/Microsoft.Compute/galleries/imgGallery/images/web-base/versions"
+    v_next = f"{ARM}{versions}?api-version=2026-03-03&$skiptoken=v2"
+    snapshot = arm_id(SUB_A, "RG-IMG", "Microsoft.Compute", "snapshots", "web-base-os")  # ARM casing varies
+    data_disk = arm_id(SUB_A, "rg-img", "Microsoft.Compute", "disks", "web-builder-data")
+    managed_image = arm_id(SUB_A, "rg-img", "Microsoft.Compute", "images", "golden")
+    arm.route(versions, page([_version("1.1.0", {"source": {"id": managed_image},
+                                                 "osDiskImage": {"sizeInGB": 30, "hostCaching": "ReadWrite"}})]),
+              query={"$skiptoken": "v2"})
+    arm.route(versions, page([_version("1.0.0", {
+        "osDiskImage": {"sizeInGB": 30, "hostCaching": "ReadWrite", "source": {"id": snapshot}},
+        "dataDiskImages": [{"lun": 0, "sizeInGB": 64, "hostCaching": "None", "source": {"id": data_disk}}]})], v_next))
+
+
+def _gallery(gallery_id: str, location: str) -> dict[str, Any]:
+    return {"name": gallery_id.rsplit("/", 1)[1], "id": gallery_id, "type": "Microsoft.Compute/galleries",
+            "location": location, "properties": {"description": "", "provisioningState": "Succeeded",
+                                                 "identifier": {"uniqueName": f"{SUB_A}-GALLERY"}}}
+
+
+def _version(name: str, storage: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "id": f"{DEFINITION}/versions/{name}", "type": "Microsoft.Compute/galleries/images/versions",
+            "location": "eastus", "tags": {"build": name},
+            "properties": {"publishingProfile": {
+                "targetRegions": [{"name": "East US", "regionalReplicaCount": 1, "storageAccountType": "Standard_LRS"}],
+                "replicaCount": 1, "excludeFromLatest": False, "storageAccountType": "Standard_LRS",
+                "publishedDate": "2026-04-01T10:00:00.1234567+00:00"},
+                "storageProfile": storage, "provisioningState": "Succeeded",
+                "safetyProfile": {"allowDeletionOfReplicatedLocations": False}}}
