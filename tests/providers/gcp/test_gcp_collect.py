@@ -344,3 +344,9 @@ def test_global_addresses_denied_is_an_issue_and_regional_ones_still_collect(
     assert not pages.select("gcp", "compute", "globalAddresses.list")
     names = {r.name for r in GcpProvider.normalise(pages).of_kind(Kind.ADDRESS)}
     assert names == {"forgotten-ip", "web-ip"}  # regional addresses collected regardless
+
+
+def test_global_addresses_are_kept_under_a_region_filter(full: FakeGoogleApis, gcp_clients: Any) -> None:
+    pages = collect(gcp_clients(), replace(SETTINGS, regions=["europe-west1"], metrics=False))
+    regions = {a.name: a.region for a in GcpProvider.normalise(pages).of_kind(Kind.ADDRESS)}
+    assert regions == {"web-lb-ip": "global", "old-cdn-ip": "global", "api-lb-ip-new": "global"}
