@@ -4,6 +4,10 @@ What proves two objects hold the same bytes (always with equal sizes):
 
 * equal plain ETags that are content MD5s: single-part uploads, no ``-N`` suffix, not SSE-KMS,
   on providers whose simple-upload ETag is the MD5 (S3 and OSS: ``etag_md5_providers``);
+* equal multipart ETags (``<md5-of-part-md5s>-N``) with the same size (``multipart_etag_proof``,
+  on by default): the same part count and the same digest of every part's MD5 mean the same
+  parts, so the same bytes. The same bytes uploaded with *another* part size get a different
+  ETag, so they are only ever *likely* duplicates (by name and size, below);
 * equal full-object checksums of a strong algorithm (``proof_algorithms``: SHA256, SHA1,
   CRC64NVME, MD5) supplied in ``StoredObject.checksum``. A value ending in ``-N`` is a composite
   (per-part) checksum and proves nothing across different part sizes; CRC64NVME is always
@@ -11,9 +15,7 @@ What proves two objects hold the same bytes (always with equal sizes):
 
 What makes two objects only *likely* duplicates (never counted as proven):
 
-* equal multipart ETags (``<md5-of-part-md5s>-N``): equal only if uploaded with the same part
-  size; the listing does not record the part size, so the same bytes uploaded with other part
-  sizes get a different ETag and equal ETags are not treated as proof either;
+* equal multipart ETags when ``multipart_etag_proof`` is off;
 * equal composite checksums, or equal weak full-object checksums (CRC32, CRC32C: 32 bits);
 * the same key name (last path segment) and size, when nothing above proves them different.
 
@@ -53,6 +55,7 @@ class GroupRules:
     etag_md5_providers: frozenset[str] = frozenset({"aws", "alibaba"})
     proof_algorithms: frozenset[str] = frozenset({"SHA256", "SHA1", "CRC64NVME", "MD5"})
     likely_by_name: bool = True
+    multipart_etag_proof: bool = True
 
 
 @dataclass(slots=True)
@@ -186,6 +189,8 @@ def _resolve(objects: Sequence[StoredObject], size: int, idxs: list[int], rules:
         keys = []
         if md5:
             keys.append(f"md5:{md5}")
+        if _mp and rules.multipart_etag_proof:
+            keys.append(f"etag:{_mp}")
         if ck and not composite and ck[0] in rules.proof_algorithms:
             keys.append(f"{ck[0]}:{ck[1]}")
         for k in keys:
@@ -201,7 +206,10 @@ def _resolve(objects: Sequence[StoredObject], size: int, idxs: list[int], rules:
             node.md5.add(md5)
             node.proofs.append(f"md5:{md5}")
         if mp:
-            node.hints.add(("etag", mp))
+            if rules.multipart_etag_proof:
+                node.proofs.append(f"etag:{mp}")
+            else:
+                node.hints.add(("etag", mp))
         if ck:
             if composite:
                 node.hints.add(("composite", f"{ck[0]}:{ck[1]}"))

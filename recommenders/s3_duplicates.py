@@ -62,6 +62,11 @@ class S3DuplicatesSettings:
     likely_by_name: bool = setting(
         True, "Treat same key name + same size (not proven different) as a likely duplicate.", "finml default",
     )
+    multipart_etag_proof: bool = setting(
+        True, "Equal multipart ETags (same md5-of-part-md5s, same part count -N, same size) prove equal "
+        "content; false: only likely.",
+        "finml issue 5: multipart ETags prove equality only with the same part count and size",
+    )
     etag_md5_providers: list[str] = setting(
         ["aws", "alibaba"], "Providers whose single-part, non-KMS ETag is the content MD5.",
         "Amazon S3 and Alibaba OSS ETag documentation",
@@ -96,7 +101,7 @@ class S3Duplicates(Recommender):
         rules = GroupRules(
             min_size_bytes=max(1, s.min_size_bytes), etag_md5_providers=frozenset(s.etag_md5_providers),
             proof_algorithms=frozenset(a.upper().replace("-", "") for a in s.proof_algorithms),
-            likely_by_name=s.likely_by_name,
+            likely_by_name=s.likely_by_name, multipart_etag_proof=s.multipart_etag_proof,
         )
         buckets: dict[tuple[str, str, str], Bucket] = {}
         for b in estate.of_kind(Kind.BUCKET):
