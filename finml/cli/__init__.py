@@ -26,6 +26,8 @@ EXIT_PARTIAL = 4
 COMMANDS: dict[str, str] = {
     "audit": "finml.cli.audit:audit",
     "collect": "finml.cli.collect:collect",
+    "ingest": "finml.billing.cli:ingest",
+    "costs": "finml.billing.cli:costs",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 
