@@ -92,7 +92,8 @@ class CurFormat:
     def _tags(self, cols: Cols) -> str:
         if cols.types.get("resource_tags", "").upper().startswith("MAP"):
             return ("map_from_entries(list_transform(map_entries(\"resource_tags\"), lambda e: struct_pack("
-                    "key := regexp_replace(e.key, '^user[_:]', ''), value := e.value)))::MAP(VARCHAR, VARCHAR)")
+                    "key := CASE WHEN starts_with(e.key, 'user_') OR starts_with(e.key, 'user:') THEN substr(e.key, 6) "
+                    "ELSE e.key END, value := e.value)))::MAP(VARCHAR, VARCHAR)")
         keyed = {}
         for c in cols.names:
             if c.startswith("resource_tags/"):

@@ -170,7 +170,7 @@ def _csv_header(sf: SourceFile) -> list[str]:
     return out
 
 
-def _source_view(con: Any, raw: str, types: dict[str, str], fmt: SourceFormat) -> Cols:
+def _source_view(con: Any, raw: str, types: dict[str, str], fmt: SourceFormat, trim: bool = True) -> Cols:
     renamed: dict[str, str] = {}
     for col in types:
         canon = fmt.canonical(col.lstrip("\ufeff").strip())
@@ -178,56 +178,86 @@ def _source_view(con: Any, raw: str, types: dict[str, str], fmt: SourceFormat) -
             renamed[canon] = col
     select = ", ".join(f"{q(orig)} AS {q(canon)}" for canon, orig in renamed.items())
     con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {select}, __row FROM {raw}")
-    return Cols(renamed, {canon: types[orig] for canon, orig in renamed.items()})
+    return Cols(renamed, {canon: types[orig] for canon, orig in renamed.items()}, trim=trim)
 
 
 def _first_row(con: Any, where: str) -> int | None:
-    row = con.execute(f"SELECT min(__row) FROM src WHERE {where}").fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    row = con.execute(f"SELECT min(__row) FROM src WHERE {where}").fetchall()
+    return None if not row or row[0][0] is None else int(row[0][0])
 
 
-def _validate(con: Any, sf: SourceFile, fmt: SourceFormat, cols: Cols, plan: Plan) -> int:
+@dataclass
+class _SourcePass:
+    """What one aggregate pass over the source learnt: per (period, account) row counts and
+    source totals."""
+
+    groups: dict[tuple[str, str], tuple[int, list[Decimal]]]
+
+    @property
+    def rows(self) -> int:
+        return sum(n for n, _ in self.groups.values())
+
+
+def _source_pass(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> _SourcePass:
+    """One scan of the source: row counts, currencies, the first bad row of every check and the
+    reconciliation totals, per billing period and account."""
+    period = period_key(plan.billing_period_sql)
+    totals = [f"sum({t.source_sql})" if not t.source_sql.lower().startswith("sum(") else t.source_sql
+              for t in plan.totals]
+    checks = [f"min(__row) FILTER (WHERE {c.predicate})" for c in plan.checks]
+    cur = f"list(DISTINCT {plan.currency_sql})" if plan.currency_sql else "[]"
+    aggs = ", ".join(["count(*)", cur, *checks, *totals])
     with _duck_errors(sf.name):
-        n = int(con.execute("SELECT count(*) FROM src").fetchone()[0])
-    if n == 0:
+        rows = con.execute(f"SELECT {period} AS m, CAST({plan.billing_account_sql} AS VARCHAR) AS a, {aggs} "
+                           "FROM src GROUP BY ALL").fetchall()
+    if not rows:
         raise BillingFileError("the file has a header but no billing rows", path=sf.name,
                                hint="re-export the billing period; an empty export cannot be reconciled")
-    for check in plan.checks:
-        with _duck_errors(sf.name):
-            row = _first_row(con, check.predicate)
-        if row is not None:
-            value = con.execute(f"SELECT CAST({q(check.column)} AS VARCHAR) FROM src WHERE __row = {row}").fetchone() \
+    for i, check in enumerate(plan.checks):
+        hits = [r[4 + i] for r in rows if r[4 + i] is not None]
+        if hits:
+            row = min(hits)
+            value = con.execute(f"SELECT CAST({q(check.column)} AS VARCHAR) FROM src WHERE __row = {row}").fetchall() \
                 if check.column in cols else None
-            shown = f" (value {value[0]!r})" if value else ""
+            shown = f" (value {value[0][0]!r})" if value and value[0][0] is not None else ""
             raise BillingFileError(check.message + shown, path=sf.name, row=row, column=check.column,
                                    hint=check.hint)
-    if plan.currency_sql:
-        with _duck_errors(sf.name):
-            cur = con.execute(f"SELECT list(DISTINCT c ORDER BY c) FROM (SELECT {plan.currency_sql} AS c FROM src) "
-                              "WHERE c IS NOT NULL").fetchone()[0] or []
-        if len(cur) > 1:
-            other = cur[1]
-            row = _first_row(con, f"{plan.currency_sql} = {lit(other)}")
-            raise BillingFileError(
-                f"the file mixes currencies ({', '.join(cur)}); finml never converts currencies", path=sf.name,
-                row=row, hint="export each billing currency separately")
-    key = plan.key_sql or "hash(" + ", ".join(q(c) for c in cols.names) + ")"
-    with _duck_errors(sf.name):
-        dup = con.execute(f"SELECT k, count(*) AS n, min(__row), max(__row) FROM (SELECT {key} AS k, __row FROM src) "
-                          "GROUP BY k HAVING count(*) > 1 ORDER BY min(__row) LIMIT 1").fetchone()
-    if dup is not None:
+    currencies = sorted({c for r in rows for c in (r[3] or []) if c is not None})
+    if len(currencies) > 1:
+        row = _first_row(con, f"{plan.currency_sql} = {lit(currencies[1])}")
         raise BillingFileError(
-            f"duplicate line item: rows {dup[2]} and {dup[3]} are the same charge ({dup[1]} copies)",
-            path=sf.name, row=int(dup[3]),
-            hint="the export was concatenated twice or is corrupt; re-download it")
-    return n
+            f"the file mixes currencies ({', '.join(currencies)}); finml never converts currencies", path=sf.name,
+            row=row, hint="export each billing currency separately")
+    off = 4 + len(plan.checks)
+    groups = {(str(r[0]), str(r[1])): (int(r[2]), [Decimal(v if v is not None else 0) for v in r[off:]])
+              for r in rows}
+    return _SourcePass(groups)
+
+
+def _check_duplicates(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> None:
+    """Duplicate line items, found by a 64-bit hash of the key and confirmed on the key itself."""
+    key = plan.key_sql or "row(" + ", ".join(q(c) for c in cols.names) + ")::VARCHAR"
+    with _duck_errors(sf.name):
+        dups = con.execute(f"SELECT list(__row ORDER BY __row) FROM (SELECT hash({key}) AS h, __row FROM src) "
+                           "GROUP BY h HAVING count(*) > 1 LIMIT 20").fetchall()
+        for (rows,) in dups:
+            rows_sql = ", ".join(str(int(r)) for r in rows)
+            real = con.execute(f"SELECT list(__row ORDER BY __row) FROM src WHERE __row IN ({rows_sql}) "
+                               f"GROUP BY {key} HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchall()
+            if real:
+                same = real[0][0]
+                raise BillingFileError(
+                    f"duplicate line item: rows {same[0]} and {same[1]} are the same charge ({len(same)} copies)",
+                    path=sf.name, row=int(same[1]), hint="the export was concatenated twice or is corrupt; re-download it")
 
 
 _REQUIRED_OUT = ("BillingAccountId", "BillingPeriodStart", "ChargePeriodStart", "ChargeCategory", "BilledCost",
                  "EffectiveCost", "BillingCurrency")
 
 
-def _stage(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path) -> None:
+def _stage(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path, single: tuple[str, str] | None) -> None:
+    """Write the FOCUS rows under ``out`` as ``__p=/__m=/__a=/*.parquet``. With a single partition
+    (one payer and one month, the usual export) the file is written directly, else split by DuckDB."""
     provider = fmt.provider
     prov_sql = lit(provider) if provider != "any" else (
         "CASE WHEN lower(ProviderName) IN ('aws', 'amazon web services') THEN 'aws' "
@@ -236,69 +266,77 @@ def _stage(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path) -
         "WHEN lower(ProviderName) IN ('alibaba cloud', 'alibaba', 'alibabacloud', 'aliyun') THEN 'alibaba' "
         f"ELSE {safe_key('lower(ProviderName)')} END")
     name = lit(sf.name)
-    sql = (f"SELECT * REPLACE (COALESCE(x_SourceFile, {name}) AS x_SourceFile), {prov_sql} AS __p, "
-           f"{period_key('BillingPeriodStart')} AS __m, {safe_key('BillingAccountId')} AS __a "
-           f"FROM ({plan.focus_sql}) AS f")
+    body = f"SELECT * REPLACE (COALESCE(x_SourceFile, {name}) AS x_SourceFile) FROM ({plan.focus_sql}) AS f"
     with _duck_errors(sf.name):
         con.execute("SET preserve_insertion_order = false")
         try:
-            con.execute(f"COPY ({sql}) TO {lit(str(out))} (FORMAT parquet, PARTITION_BY (__p, __m, __a), "
-                        "COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+            if single is not None and provider != "any":
+                period, account = single
+                target = (out / f"__p={provider}" / f"__m={period}" / f"__a={_safe(account)}")
+                target.mkdir(parents=True, exist_ok=True)
+                con.execute(f"COPY ({body}) TO {lit(str(target / 'data_0.parquet'))} (FORMAT parquet, "
+                            "COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+            else:
+                sql = (f"SELECT *, {prov_sql} AS __p, {period_key('BillingPeriodStart')} AS __m, "
+                       f"{safe_key('BillingAccountId')} AS __a FROM ({body})")
+                con.execute(f"COPY ({sql}) TO {lit(str(out))} (FORMAT parquet, PARTITION_BY (__p, __m, __a), "
+                            "COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
         finally:
             con.execute("SET preserve_insertion_order = true")
-    staged = _staged_glob(out)
-    missing = " OR ".join(f"{c} IS NULL" for c in _REQUIRED_OUT)
-    bad = con.execute(f"SELECT min(x_SourceRow), count(*) FROM read_parquet({lit(staged)}, hive_partitioning = false) "
-                      f"WHERE {missing}").fetchone()
-    if bad and bad[1]:
-        cols = ", ".join(_REQUIRED_OUT)
-        row = con.execute(f"SELECT {', '.join(f'{c} IS NULL' for c in _REQUIRED_OUT)} FROM read_parquet("
-                          f"{lit(staged)}, hive_partitioning = false) WHERE x_SourceRow = {int(bad[0] or 0)} "
-                          f"AND ({missing}) LIMIT 1").fetchone()
-        which = [c for c, isnull in zip(_REQUIRED_OUT, row or (), strict=False) if isnull] or [cols]
-        raise BillingFileError(
-            f"{bad[1]} row(s) lack a value FOCUS requires ({', '.join(which)}): a date or id column is empty "
-            "or unreadable", path=sf.name, row=int(bad[0]) if bad[0] is not None else None,
-            hint="check the dates and account columns of this row")
+
+
+def _safe(value: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", value) or "_"
 
 
 def _staged_glob(out: Path) -> str:
     return str(out / "**" / "*.parquet")
 
 
-def _reconcile(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path) -> list[ReconLine]:
-    src_aggs = ", ".join(f"sum({t.source_sql})" if not t.source_sql.lower().startswith("sum(") else t.source_sql
-                         for t in plan.totals)
+def _reconcile(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path,
+               source: _SourcePass) -> list[ReconLine]:
+    """One scan of the written FOCUS rows: required values present, and per period and account
+    the FOCUS totals equal the source totals to the cent."""
+    missing = " OR ".join(f"{c} IS NULL" for c in _REQUIRED_OUT)
     foc_aggs = ", ".join(t.focus_sql for t in plan.totals)
-    period = period_key(plan.billing_period_sql)
+    nulls = ", ".join(f"count(*) FILTER (WHERE {c} IS NULL)" for c in _REQUIRED_OUT)
     with _duck_errors(sf.name):
-        src = con.execute(f"SELECT {period} AS m, CAST({plan.billing_account_sql} AS VARCHAR) AS a, count(*), "
-                          f"{src_aggs} FROM src GROUP BY ALL").fetchall()
-        foc = con.execute(f"SELECT {period_key('BillingPeriodStart')} AS m, BillingAccountId AS a, count(*), "
-                          f"any_value(BillingCurrency), {foc_aggs} FROM read_parquet({lit(_staged_glob(out))}, "
-                          "hive_partitioning = false) GROUP BY ALL").fetchall()
-    src_by = {(r[0], r[1]): r for r in src}
-    foc_by = {(r[0], r[1]): r for r in foc}
+        foc = con.execute(
+            f"SELECT {period_key('BillingPeriodStart')} AS m, BillingAccountId AS a, count(*), any_value(BillingCurrency), "
+            f"min(x_SourceRow) FILTER (WHERE {missing}), {nulls}, {foc_aggs} "
+            f"FROM read_parquet({lit(_staged_glob(out))}, hive_partitioning = false) GROUP BY ALL").fetchall()
+    nreq = len(_REQUIRED_OUT)
+    bad = [r for r in foc if r[4] is not None]
+    if bad:
+        first = min(bad, key=lambda r: r[4])
+        which = [c for i, c in enumerate(_REQUIRED_OUT) if any(r[5 + i] for r in bad)]
+        count = sum(max(r[5:5 + nreq]) for r in bad)
+        raise BillingFileError(
+            f"{count} row(s) lack a value FOCUS requires ({', '.join(which)}): a date or id column is empty "
+            "or unreadable", path=sf.name, row=int(first[4]), hint="check the dates and account columns of this row")
+    foc_by = {(str(r[0]), str(r[1])): r for r in foc}
     lines: list[ReconLine] = []
     zero = Decimal(0)
-    for key in sorted(set(src_by) | set(foc_by), key=lambda k: (str(k[0]), str(k[1]))):
-        s = src_by.get(key)
+    for key in sorted(set(source.groups) | set(foc_by)):
+        s = source.groups.get(key)
         f = foc_by.get(key)
         for i, total in enumerate(plan.totals):
+            fv = f[5 + nreq + i] if f else None
             lines.append(ReconLine(
-                file=sf.name, format=fmt.name, period=str(key[0]), account=str(key[1]),
-                currency=str(f[3]) if f else "", rows_in=int(s[2]) if s else 0, rows_out=int(f[2]) if f else 0,
-                label=total.label,
-                source_total=Decimal(s[3 + i] if s and s[3 + i] is not None else zero),
-                focus_total=Decimal(f[4 + i] if f and f[4 + i] is not None else zero),
+                file=sf.name, format=fmt.name, period=key[0], account=key[1],
+                currency=str(f[3]) if f else "", rows_in=s[0] if s else 0, rows_out=int(f[2]) if f else 0,
+                label=total.label, source_total=s[1][i] if s else zero,
+                focus_total=Decimal(fv if fv is not None else zero),
             ))
-    bad = [ln for ln in lines if not ln.ok]
-    if bad:
-        first = bad[0]
+    wrong = [ln for ln in lines if not ln.ok]
+    if wrong:
+        first_wrong = wrong[0]
         raise ReconciliationError(
-            f"totals do not reconcile for {first.period} account {first.account}: {first.label} is "
-            f"{first.source_total} in the source but {first.focus_total} in FOCUS (difference {first.difference})",
-            path=sf.name, lines=lines)
+            f"totals do not reconcile for {first_wrong.period} account {first_wrong.account}: {first_wrong.label} is "
+            f"{first_wrong.source_total} in the source but {first_wrong.focus_total} in FOCUS "
+            f"(difference {first_wrong.difference})", path=sf.name, lines=lines)
     return lines
 
 
@@ -310,22 +348,25 @@ def _process(con: Any, sf: SourceFile, index: int, staging: Path, fmt_name: str 
     if provider and fmt.provider not in (provider, "any"):
         raise BillingFileError(f"this is a {fmt.title} file, not {provider}", path=sf.name,
                                hint="drop --provider or pass the right file")
-    cols = _source_view(con, f"raw{index}", types, fmt)
+    cols = _source_view(con, f"raw{index}", types, fmt, trim=sf.kind == "csv")
     missing = [c for c in fmt.mandatory if c not in cols]
     if missing:
         raise BillingFileError(
             f"missing mandatory column(s) for {fmt.title}: {', '.join(missing)}", path=sf.name, column=missing[0],
             hint="export the report with all default columns (or pass --format if the layout was misdetected)")
     plan = fmt.plan(cols, sf.name)
-    rows_in = _validate(con, sf, fmt, cols, plan)
+    source = _source_pass(con, sf, cols, plan)
+    _check_duplicates(con, sf, cols, plan)
     out = staging / f"file{index}"
-    _stage(con, sf, fmt, plan, out)
-    lines = _reconcile(con, sf, fmt, plan, out)
+    keys = list(source.groups)
+    single = keys[0] if len(keys) == 1 and "None" not in keys[0] else None
+    _stage(con, sf, fmt, plan, out, single)
+    lines = _reconcile(con, sf, fmt, plan, out, source)
     rows_out = sum({(ln.period, ln.account): ln.rows_out for ln in lines}.values())
     con.execute(f"DROP VIEW IF EXISTS raw{index}")
     con.execute(f"DROP TABLE IF EXISTS raw{index}_t")
-    log.info("%s: %s, %d rows in, %d FOCUS rows", sf.name, fmt.name, rows_in, rows_out)
-    return FileReport(file=sf.name, format=fmt.name, provider=fmt.provider, rows_in=rows_in, rows_out=rows_out,
+    log.info("%s: %s, %d rows in, %d FOCUS rows", sf.name, fmt.name, source.rows, rows_out)
+    return FileReport(file=sf.name, format=fmt.name, provider=fmt.provider, rows_in=source.rows, rows_out=rows_out,
                       lines=lines, notes=list(plan.notes))
 
 

@@ -31,7 +31,8 @@ def lit(value: str | None) -> str:
 class Cols:
     """The columns of one source relation, with NULL for absent ones."""
 
-    def __init__(self, names: Iterable[str], types: Mapping[str, str] | None = None) -> None:
+    def __init__(self, names: Iterable[str], types: Mapping[str, str] | None = None, *, trim: bool = True) -> None:
+        self.trim = trim  # text files may pad values; typed Parquet/JSON columns are taken as they are
         self.names = list(names)
         self.set = frozenset(self.names)
         self.types = dict(types or {})
@@ -55,6 +56,8 @@ class Cols:
         name = self.first(*names)
         if name is None:
             return "NULL::VARCHAR"
+        if not self.trim and self.types.get(name, "VARCHAR") == "VARCHAR":
+            return f"NULLIF({q(name)}, '')"
         return f"NULLIF(TRIM(CAST({q(name)} AS VARCHAR)), '')"
 
     def money(self, *names: str, default: str = "NULL") -> str:
