@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -50,6 +49,7 @@ SELECT
     strftime(TIMESTAMP '2026-10-01' + to_hours(CAST(i % 744 AS INTEGER) + 1), '%Y-%m-%dT%H:00:00Z') AS identity_time_interval,
   'Anniversary' AS bill_bill_type,
   'AWS' AS bill_billing_entity,
+  'Amazon Web Services, Inc.' AS bill_invoicing_entity,
   '100000000000' AS bill_payer_account_id,
   'org-management' AS bill_payer_account_name,
   TIMESTAMP '2026-10-01' AS bill_billing_period_start_date,
@@ -81,6 +81,8 @@ SELECT
   'SKU' || (h2 % 3000) AS product_sku,
   MAP {{'product_name': code || ' service', 'location': region, 'operating_system': 'Linux'}} AS product,
   'Hrs' AS pricing_unit,
+  'RATE' || (h2 % 3000) AS pricing_rate_code,
+  CAST(h2 % 3000 AS VARCHAR) AS pricing_rate_id,
   CAST(h3 % 100000 AS DOUBLE) / 10000 * 1.2 AS pricing_public_on_demand_cost,
   0.115 AS pricing_public_on_demand_rate,
   CASE WHEN lit = 'DiscountedUsage' THEN 'Reserved' ELSE 'OnDemand' END AS pricing_term,
@@ -89,6 +91,7 @@ SELECT
   CASE WHEN lit = 'DiscountedUsage' THEN CAST(h3 % 100000 AS DOUBLE) / 16000 ELSE 0.0 END AS reservation_effective_cost,
   CASE WHEN lit = 'RIFee' THEN 1200.5 ELSE 0.0 END AS reservation_unused_amortized_upfront_fee_for_billing_period,
   CASE WHEN lit = 'RIFee' THEN 800.25 ELSE 0.0 END AS reservation_unused_recurring_fee,
+  CASE WHEN lit = 'RIFee' THEN '10' END AS reservation_total_reserved_units,
   CASE WHEN lit LIKE 'SavingsPlan%' THEN 'arn:aws:savingsplans::100000000000:savingsplan/sp-' || (h2 % 5) END
     AS savings_plan_savings_plan_a_r_n,
   CASE WHEN lit = 'SavingsPlanCoveredUsage' THEN CAST(h3 % 100000 AS DOUBLE) / 14000 ELSE 0.0 END
@@ -165,9 +168,6 @@ def _run(cmd: list[str], timeout: float | None = None) -> tuple[int, float, int,
     return proc.returncode, wall, _last_child_maxrss(), out
 
 
-_MAXRSS_SEEN = 0
-
-
 def _last_child_maxrss() -> int:
     import resource
 
@@ -191,33 +191,64 @@ def _child(step: str, args: argparse.Namespace, timeout: float | None = None) ->
 _WRAPPER = """
 import json, resource, subprocess, sys, time
 cmd = json.loads(sys.argv[1])
+limit = float(sys.argv[2]) if len(sys.argv) > 2 else None
 t0 = time.perf_counter()
-p = subprocess.run(cmd, capture_output=True, text=True)
+try:
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+    rc, out, err = p.returncode, p.stdout, p.stderr
+except subprocess.TimeoutExpired as exc:
+    def text(b):
+        return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+    rc, out, err = 124, text(exc.stdout), text(exc.stderr) + f"\n[killed: still running after {limit:.0f} s]"
 wall = time.perf_counter() - t0
-sys.stdout.write(p.stdout[-4000:] + p.stderr[-4000:])
-res = {"rc": p.returncode, "child_wall": wall, "peak_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
-for line in p.stdout.splitlines()[::-1]:
+sys.stdout.write(out[-4000:] + err[-4000:])
+res = {"rc": rc, "child_wall": wall, "peak_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
+for line in out.splitlines()[::-1]:
     if line.startswith("{"):
         res.update(json.loads(line))
         break
 print(json.dumps(res))
-sys.exit(p.returncode)
+sys.exit(rc)
 """
 
 
-def _converter_cmd(args: argparse.Namespace) -> list[str] | None:
+def _converter_exe(args: argparse.Namespace) -> str | None:
     exe = args.converter or shutil.which("focus-converter")
     if not exe and Path("/work/fc-venv/bin/focus-converter").exists():
         exe = "/work/fc-venv/bin/focus-converter"
-    if not exe:
-        return None
-    src = Path(args.store).parent / "fc-src"
-    src.mkdir(exist_ok=True)
-    link = src / "cur.parquet"
-    if not link.exists():
-        os.symlink(args.file, link)
+    return exe
+
+
+def _converter_cmd(exe: str, src: Path, out: Path) -> list[str]:
     return [exe, "convert", "--provider", "aws", "--data-format", "parquet", "--parquet-data-format", "file",
-            "--data-path", str(link), "--export-path", str(Path(args.store).parent / "fc-out")]
+            "--data-path", str(src), "--export-path", str(out)]
+
+
+FLATTEN_SQL = """
+COPY (SELECT * EXCLUDE (product, resource_tags, cost_category),
+        product['product_name'] AS product_product_name, product['location'] AS product_location,
+        product['operating_system'] AS product_operating_system,
+        resource_tags['user_team'] AS resource_tags_user_team, resource_tags['user_env'] AS resource_tags_user_env
+      FROM read_parquet('{src}')) TO '{out}' (FORMAT parquet, COMPRESSION snappy)
+"""
+
+
+def _run_converter(label: str, cmd: list[str], timeout: float, rows: int) -> float | None:
+    code, wall, _, out = _run([sys.executable, "-c", _WRAPPER, json.dumps(cmd), str(timeout)], timeout + 60)
+    stats: dict[str, object] = {}
+    for ln in out.strip().splitlines()[::-1]:
+        if ln.startswith("{"):
+            stats = json.loads(ln)
+            break
+    if code != 0:
+        lines = [ln for ln in out.strip().splitlines() if ln.strip() and not ln.startswith("{")]
+        why = [ln.strip() for ln in lines if "Exception" in ln or "Error" in ln or "not supported" in ln]
+        tail = (why[-2:] if why else []) + lines[-2:]
+        print(f"{label}: FAILED (exit {code}) after {wall:.1f} s:\n    " + "\n    ".join(tail))
+        return None
+    secs = float(stats.get("child_wall", wall))  # type: ignore[arg-type]
+    print(f"{label:<34} {secs:8.2f} s {rows / secs:>12,.0f} rows/s   peak RSS {_fmt_mb(stats.get('peak_rss', 0))}")
+    return secs
 
 
 def _fmt_mb(b: object) -> str:
@@ -232,6 +263,8 @@ def main() -> None:
     ap.add_argument("--store")
     ap.add_argument("--converter", help="path to the focus-converter executable")
     ap.add_argument("--converter-timeout", type=float, default=1800)
+    ap.add_argument("--converter-raw-timeout", type=float, default=90,
+                    help="focus-converter 1.0 (polars 0.20) panics on Parquet MAP columns and then hangs")
     ap.add_argument("--keep", help="work in this folder and keep it")
     args = ap.parse_args()
     if args.step:
@@ -260,19 +293,21 @@ def main() -> None:
 
     line("finml ingest", float(finml["seconds"]), finml["peak_rss"])  # type: ignore[arg-type]
     line("floor: DuckDB read+write Parquet", float(floor["seconds"]), floor["peak_rss"])  # type: ignore[arg-type]
-    conv = _converter_cmd(args)
+    exe = _converter_exe(args)
     conv_secs = None
-    if conv is None:
-        print("focus-converter: not installed (pip install 'finml[bench]' or pass --converter); skipped")
+    if exe is None:
+        print("focus-converter: not installed (pip install 'finml[bench]' into its own venv, or pass "
+              "--converter); skipped")
     else:
-        code, wall, _, out = _run([sys.executable, "-c", _WRAPPER, json.dumps(conv)], args.converter_timeout)
-        stats = json.loads([ln for ln in out.strip().splitlines() if ln.startswith("{")][-1]) if "{" in out else {}
-        if code != 0:
-            reason = "\n    ".join(out.strip().splitlines()[-12:])
-            print(f"focus-converter: FAILED on this file (exit {code}) after {wall:.1f} s:\n    {reason}")
-        else:
-            conv_secs = float(stats.get("child_wall", wall))
-            line("focus-converter (whole process)", conv_secs, stats.get("peak_rss", 0))
+        work_dir = Path(args.store).parent
+        _run_converter("focus-converter on the CUR 2.0 file",
+                       _converter_cmd(exe, Path(args.file), work_dir / "fc-out-raw"), args.converter_raw_timeout, rows)
+        flat = work_dir / "cur-flat.parquet"
+        import duckdb
+
+        duckdb.connect().execute(FLATTEN_SQL.format(src=args.file, out=flat))
+        conv_secs = _run_converter("focus-converter (maps flattened)", _converter_cmd(exe, flat, work_dir / "fc-out"),
+                                   args.converter_timeout, rows)
     print(f"{'finml costs --group-by service --granularity day':<34} {float(costs['seconds']):8.3f} s "  # type: ignore[arg-type]
           f"({costs['groups']} groups, peak RSS {_fmt_mb(costs['peak_rss'])})")
     ratio = float(finml["seconds"]) / float(floor["seconds"])  # type: ignore[arg-type]

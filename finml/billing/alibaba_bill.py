@@ -116,8 +116,8 @@ class AlibabaBillFormat:
         orders = (f"(SELECT *, {days} AS __n, {units} AS __u, {start} AS __s, {service_end} AS __e FROM src "
                   f"WHERE {is_order} AND {amount} <> 0)")
         expanded = f"(SELECT o.*, unnest(range(o.__n)) AS __k FROM {orders} AS o) AS src"
-        share = (f"(CASE WHEN __u < 0 THEN -1 ELSE 1 END) * (abs(__u) // __n + "
-                 f"(CASE WHEN __k < abs(__u) % __n THEN 1 ELSE 0 END))")
+        share = ("(CASE WHEN __u < 0 THEN -1 ELSE 1 END) * (abs(__u) // __n + "
+                 "(CASE WHEN __k < abs(__u) % __n THEN 1 ELSE 0 END))")
         amort = dict(base)
         amort.update({
             "ChargeCategory": "'Usage'",

@@ -54,7 +54,8 @@ def ingest(inputs: tuple[str, ...], provider: str | None, source_format: str | N
     bigquery://project.dataset.table (GCP billing export, incremental by export_time).
     Each billing period and account is replaced whole, so pass all files of a period together.
     """
-    from finml.billing.ingest import ReconciliationError, ingest as run_ingest
+    from finml.billing.ingest import ReconciliationError
+    from finml.billing.ingest import ingest as run_ingest
     from finml.billing.live import ingest_demo, ingest_live, is_live
 
     if demo and inputs:

@@ -10,7 +10,7 @@ anomaly detection. Same ``now`` -> same table, to the last digit.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ _Q = Decimal("0.0000000001")
 
 # provider, billing account, sub-account, sub-account name, region, service, category, resource,
 # instance type, base daily cost, team, env
-_LINES: list[tuple[str, str, str, str, str, str, str, str, str | None, str, str, str]] = [
+_LINES: list[tuple[str, str, str, str, str, str, str, str | None, str | None, str, str, str]] = [
     ("aws", "111122223333", "111122223333", "prod", "us-east-1", "Amazon Elastic Compute Cloud", "Compute",
      "i-0a1b2c3d4e5f60001", "m5.2xlarge", "92.16", "web", "prod"),
     ("aws", "111122223333", "111122223333", "prod", "us-east-1", "Amazon Simple Storage Service", "Storage",
@@ -87,7 +87,7 @@ def demo_costs(now: datetime) -> pa.Table:
     def add(**kw: Any) -> None:
         day: datetime = kw["ChargePeriodStart"]
         bstart, bend = _month_bounds(day)
-        row = {c: None for c in SCHEMA.names}
+        row: dict[str, Any] = {c: None for c in SCHEMA.names}
         row.update({"BillingPeriodStart": bstart, "BillingPeriodEnd": bend, "ChargeClass": None,
                     "ChargeFrequency": "Usage-Based", "x_SourceFile": "finml-demo", "x_SourceRow": len(rows) + 1,
                     "InvoiceIssuerName": kw.get("ProviderName"), "PublisherName": kw.get("ProviderName")})
@@ -209,4 +209,4 @@ def _monthly_purchases(add: Any, first: datetime, now: datetime) -> None:
 
 
 __all__ = ["demo_costs", "DAYS", "RI_ARN", "SP_ARN"]
-_ = timezone
+
