@@ -199,7 +199,7 @@ try:
 except subprocess.TimeoutExpired as exc:
     def text(b):
         return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
-    rc, out, err = 124, text(exc.stdout), text(exc.stderr) + f"\n[killed: still running after {limit:.0f} s]"
+    rc, out, err = 124, text(exc.stdout), text(exc.stderr) + f"\\n[killed: still running after {limit:.0f} s]"
 wall = time.perf_counter() - t0
 sys.stdout.write(out[-4000:] + err[-4000:])
 res = {"rc": rc, "child_wall": wall, "peak_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}

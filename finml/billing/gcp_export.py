@@ -13,6 +13,8 @@ them per period of the term, so finml does not spread them again.
 
 from __future__ import annotations
 
+import re
+
 from finml.billing.base import Check, Plan, Total
 from finml.billing.normalise import GCP_SERVICE_CATEGORY, case_map, focus_select
 from finml.billing.sql import MONEY_SQL, Cols, bad_number, bad_time, next_month, q
@@ -51,7 +53,8 @@ class GcpExportFormat:
         if flat in cols:
             return cols.text(flat)
         head, _, rest = path.partition(".")
-        if rest and cols.types.get(head, "").upper().startswith("STRUCT"):
+        typ = cols.types.get(head, "")
+        if rest and typ.upper().startswith("STRUCT") and re.search(rf'[(,]\s*"?{re.escape(rest)}"?\s', typ):
             return f"NULLIF(TRIM(CAST({q(head)}.{q(rest)} AS VARCHAR)), '')"
         return "NULL::VARCHAR"
 

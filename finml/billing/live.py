@@ -14,8 +14,9 @@ from typing import Any
 from finml.billing.ingest import IngestReport, ingest_files
 from finml.billing.sources import SourceFile, resolve
 from finml.errors import InputError
+from finml.store import default_data_dir
 
-SCHEMES = ("alibaba://",)
+SCHEMES = ("alibaba://", "bigquery://")
 
 
 def is_live(item: str) -> bool:
@@ -26,6 +27,8 @@ def ingest_live(inputs: Sequence[str], *, data_dir: Path | None = None, fmt: str
                 provider: str | None = None, clients: dict[str, Any] | None = None) -> IngestReport:
     """Ingest a mix of files and live URIs in one all-or-nothing run."""
     clients = clients or {}
+    store_dir = data_dir or default_data_dir()
+    marks: list[tuple[str, str | None]] = []
     with tempfile.TemporaryDirectory(prefix="finml-ingest-") as tmp:
         work = Path(tmp)
         files: list[SourceFile] = []
@@ -43,7 +46,25 @@ def ingest_live(inputs: Sequence[str], *, data_dir: Path | None = None, fmt: str
                     raise InputError(f"{item}: DescribeInstanceBill returned no items for {cycle}",
                                      hint="check the billing cycle and that the account has bills")
                 files.append(SourceFile(path, f"{item} (DescribeInstanceBill)", "json"))
-        return ingest_files(files, data_dir=data_dir, fmt=fmt, provider=provider, workdir=work)
+            elif item.startswith("bigquery://"):
+                from finml.billing import gcp_bigquery
+
+                table = gcp_bigquery.parse_uri(item)
+                client = clients.get("bigquery") or gcp_bigquery.make_client(table)
+                path = work / f"bigquery-{i}.jsonl"
+                n, newest = gcp_bigquery.pull(client, table, path, gcp_bigquery.watermark(store_dir, table))
+                if n:
+                    files.append(SourceFile(path, f"{item} (BigQuery)", "json"))
+                    marks.append((table, newest))
+        if not files:
+            return IngestReport(files=[], partitions=[])
+        report = ingest_files(files, data_dir=store_dir, fmt=fmt, provider=provider, workdir=work)
+        for table, newest in marks:
+            if newest:
+                from finml.billing.gcp_bigquery import save_watermark
+
+                save_watermark(store_dir, table, newest)
+        return report
 
 
 def ingest_demo(data_dir: Path | None = None) -> IngestReport:
