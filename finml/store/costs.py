@@ -70,9 +70,7 @@ class CostStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(src, "rb") as fh:
                 os.fsync(fh.fileno())
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            os.replace(src, tmp)
-            os.replace(tmp, path)
+            os.replace(src, path)
             moved.append(path)
         return moved
 
