@@ -265,6 +265,8 @@ def main() -> None:
     ap.add_argument("--converter-timeout", type=float, default=1800)
     ap.add_argument("--converter-raw-timeout", type=float, default=90,
                     help="focus-converter 1.0 (polars 0.20) panics on Parquet MAP columns and then hangs")
+    ap.add_argument("--no-converter", action="store_true",
+                    help="skip focus-converter (it needed ~10 GiB RSS for 2 M rows; mind shared machines)")
     ap.add_argument("--keep", help="work in this folder and keep it")
     args = ap.parse_args()
     if args.step:
@@ -293,9 +295,11 @@ def main() -> None:
 
     line("finml ingest", float(finml["seconds"]), finml["peak_rss"])  # type: ignore[arg-type]
     line("floor: DuckDB read+write Parquet", float(floor["seconds"]), floor["peak_rss"])  # type: ignore[arg-type]
-    exe = _converter_exe(args)
+    exe = None if args.no_converter else _converter_exe(args)
     conv_secs = None
-    if exe is None:
+    if args.no_converter:
+        print("focus-converter: skipped (--no-converter)")
+    elif exe is None:
         print("focus-converter: not installed (pip install 'finml[bench]' into its own venv, or pass "
               "--converter); skipped")
     else:

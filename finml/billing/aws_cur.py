@@ -91,9 +91,7 @@ class CurFormat:
 
     def _tags(self, cols: Cols) -> str:
         if cols.types.get("resource_tags", "").upper().startswith("MAP"):
-            return ("map_from_entries(list_transform(map_entries(\"resource_tags\"), lambda e: struct_pack("
-                    "key := CASE WHEN starts_with(e.key, 'user_') OR starts_with(e.key, 'user:') THEN substr(e.key, 6) "
-                    "ELSE e.key END, value := e.value)))::MAP(VARCHAR, VARCHAR)")
+            return "COALESCE(__tagmap, MAP {})::MAP(VARCHAR, VARCHAR)"  # see _source_from
         keyed = {}
         for c in cols.names:
             if c.startswith("resource_tags/"):
@@ -101,6 +99,18 @@ class CurFormat:
             elif c.startswith("resource_tags_"):
                 keyed[re.sub(r"^user_", "", c[len("resource_tags_"):])] = c
         return tags_from_columns(keyed)
+
+    def _source_from(self, cols: Cols) -> str:
+        """``src``, joined for CUR 2.0 with its tag maps renamed (``user_team`` -> ``team``). Building a
+        map per row is slow and tag sets repeat, so each distinct set is renamed once."""
+        if not cols.types.get("resource_tags", "").upper().startswith("MAP"):
+            return "src"
+        return (
+            "src LEFT JOIN (SELECT __h, map_from_entries(list_transform(map_entries(m), lambda e: struct_pack("
+            "key := CASE WHEN starts_with(e.key, 'user_') OR starts_with(e.key, 'user:') THEN substr(e.key, 6) "
+            "ELSE e.key END, value := e.value))) AS __tagmap FROM (SELECT hash(resource_tags) AS __h, "
+            "any_value(resource_tags) AS m FROM src GROUP BY ALL)) AS __tags ON hash(src.resource_tags) = __tags.__h"
+        )
 
     def plan(self, cols: Cols, source: str) -> Plan:
         t = cols.text
@@ -213,7 +223,8 @@ class CurFormat:
         })
         unused_where = (f"WHERE ({lit_type} = 'RIFee' AND {ri_unused} <> 0) OR "
                         f"({lit_type} = 'SavingsPlanRecurringFee' AND {sp_unused} <> 0)")
-        focus_sql = f"{focus_select(base)}\nUNION ALL\n{focus_select(unused, 'src ' + unused_where)}"
+        src_from = self._source_from(cols)
+        focus_sql = f"{focus_select(base, src_from)}\nUNION ALL\n{focus_select(unused, src_from + ' ' + unused_where)}"
 
         checks = [Check(c, bad_number(q(c), cols.types.get(c, "VARCHAR")), "not a number",
                         "cost and quantity columns must be plain decimal numbers")

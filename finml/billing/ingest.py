@@ -238,17 +238,20 @@ def _check_duplicates(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> None:
     """Duplicate line items, found by a 64-bit hash of the key and confirmed on the key itself."""
     key = plan.key_sql or "row(" + ", ".join(q(c) for c in cols.names) + ")::VARCHAR"
     with _duck_errors(sf.name):
-        dups = con.execute(f"SELECT list(__row ORDER BY __row) FROM (SELECT hash({key}) AS h, __row FROM src) "
-                           "GROUP BY h HAVING count(*) > 1 LIMIT 20").fetchall()
-        for (rows,) in dups:
-            rows_sql = ", ".join(str(int(r)) for r in rows)
-            real = con.execute(f"SELECT list(__row ORDER BY __row) FROM src WHERE __row IN ({rows_sql}) "
-                               f"GROUP BY {key} HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchall()
-            if real:
-                same = real[0][0]
-                raise BillingFileError(
-                    f"duplicate line item: rows {same[0]} and {same[1]} are the same charge ({len(same)} copies)",
-                    path=sf.name, row=int(same[1]), hint="the export was concatenated twice or is corrupt; re-download it")
+        hashes = con.execute(f"SELECT h FROM (SELECT hash({key}) AS h FROM src) GROUP BY h HAVING count(*) > 1 "
+                             "LIMIT 20").fetchall()
+        for (h,) in hashes:
+            rows = con.execute(f"SELECT __row, CAST({key} AS VARCHAR) FROM src WHERE hash({key}) = {int(h)} "
+                               "ORDER BY __row").fetchall()
+            seen: dict[str, int] = {}
+            for row, value in rows:
+                if value in seen:
+                    copies = sum(1 for _, v in rows if v == value)
+                    raise BillingFileError(
+                        f"duplicate line item: rows {seen[value]} and {row} are the same charge ({copies} copies)",
+                        path=sf.name, row=int(row),
+                        hint="the export was concatenated twice or is corrupt; re-download it")
+                seen[value] = row
 
 
 _REQUIRED_OUT = ("BillingAccountId", "BillingPeriodStart", "ChargePeriodStart", "ChargeCategory", "BilledCost",
