@@ -101,8 +101,6 @@ def aggregate(data_dir: Path, *, since: datetime | None = None, until: datetime 
         return CostResult(since, until, group_by, granularity, metric, [])
     col = q(METRICS[metric])
     keys = [_group_expr(k) for k in group_by]
-    period = (f"strftime(date_trunc({lit(granularity)}, ChargePeriodStart), '%Y-%m-%dT%H:%M:%SZ')"
-              if granularity != "none" else "NULL")
     where = ["TRUE"]
     params: dict[str, Any] = {}
     if since is not None:
@@ -111,9 +109,18 @@ def aggregate(data_dir: Path, *, since: datetime | None = None, until: datetime 
     if until is not None:
         where.append("ChargePeriodStart < CAST($until AS TIMESTAMPTZ)")
         params["until"] = until.isoformat()
+    # Group by the UTC day number first (integer arithmetic, no calendar per row), then turn the
+    # few resulting days into day/month buckets.
+    day = "epoch_us(ChargePeriodStart) // 86400000000" if granularity != "none" else "NULL"
     select_keys = "".join(f", {k} AS g{i}" for i, k in enumerate(keys))
-    sql = (f"SELECT {period} AS p{select_keys}, BillingCurrency AS cur, sum({col}) AS amount, count(*) AS n "
-           f"FROM {scan_sql(store)} WHERE {' AND '.join(where)} GROUP BY ALL "
+    outer_keys = "".join(f", g{i}" for i in range(len(keys)))
+    date = "(DATE '1970-01-01' + CAST(d AS INTEGER))"
+    bucket = {"day": f"strftime({date}, '%Y-%m-%dT00:00:00Z')",
+              "month": f"strftime(date_trunc('month', {date}), '%Y-%m-%dT00:00:00Z')",
+              "none": "NULL"}[granularity]
+    sql = (f"SELECT {bucket} AS p{outer_keys}, cur, sum(amount) AS amount, sum(n) AS n FROM ("
+           f"SELECT {day} AS d{select_keys}, BillingCurrency AS cur, sum({col}) AS amount, count(*) AS n "
+           f"FROM {scan_sql(store)} WHERE {' AND '.join(where)} GROUP BY ALL) GROUP BY ALL "
            f"ORDER BY p NULLS FIRST{''.join(f', g{i} NULLS LAST' for i in range(len(keys)))}, cur")
     con = duckdb.connect()
     try:
