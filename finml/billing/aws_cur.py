@@ -28,7 +28,16 @@ import re
 
 from finml.billing.base import Check, Plan, Total
 from finml.billing.normalise import AWS_SERVICE_CATEGORY, case_map, focus_select
-from finml.billing.sql import Cols, bad_number, bad_time, lit, next_month, q, tags_from_columns
+from finml.billing.sql import (
+    Cols,
+    bad_number,
+    bad_time,
+    lit,
+    next_month,
+    plus_hours,
+    q,
+    tags_from_columns,
+)
 
 _CAPS = re.compile(r"([A-Z])")
 
@@ -164,7 +173,7 @@ class CurFormat:
             "BillingPeriodEnd": period_end,
             "ChargePeriodStart": cols.time("line_item_usage_start_date"),
             "ChargePeriodEnd": f"COALESCE({cols.time('line_item_usage_end_date')}, "
-                               f"{cols.time('line_item_usage_start_date')} + INTERVAL 1 HOUR)",
+                               f"{plus_hours(cols.time('line_item_usage_start_date'), 1)})",
             "ChargeCategory": category,
             "ChargeClass": f"CASE WHEN {lit_type} = 'Refund' THEN 'Correction' END",
             "ChargeDescription": t("line_item_line_item_description"),

@@ -19,7 +19,16 @@ from __future__ import annotations
 
 from finml.billing.base import Check, Plan, Total
 from finml.billing.normalise import AZURE_SERVICE_CATEGORY, case_map, focus_select
-from finml.billing.sql import Cols, bad_number, bad_time, month_start, next_month, q, tags_from_json
+from finml.billing.sql import (
+    Cols,
+    bad_number,
+    bad_time,
+    month_start,
+    next_month,
+    plus_hours,
+    q,
+    tags_from_json,
+)
 
 _ALIASES = {
     "costinbillingcurrency": "cost", "pretaxcost": "cost",
@@ -71,7 +80,7 @@ class AzureExportFormat:
         billed = f"CASE WHEN {covered} OR {unused} THEN {zero} ELSE {cost} END"
         date = cols.time("date")
         period_start = f"COALESCE({cols.time('billingperiodstartdate')}, {month_start(date)})"
-        period_end = f"COALESCE({cols.time('billingperiodenddate')} + INTERVAL 1 DAY, {next_month(period_start)})"
+        period_end = f"COALESCE({plus_hours(cols.time('billingperiodenddate'), 24)}, {next_month(period_start)})"
         quantity = cols.money("quantity")
         location = t("resourcelocation")
         region_id = (f"regexp_replace(lower(replace({location}, ' ', '')), '^us(east|west|north|south|central)', "
@@ -87,7 +96,7 @@ class AzureExportFormat:
             "BillingPeriodStart": period_start,
             "BillingPeriodEnd": period_end,
             "ChargePeriodStart": date,
-            "ChargePeriodEnd": f"{date} + INTERVAL 1 DAY",
+            "ChargePeriodEnd": plus_hours(date, 24),
             "ChargeCategory": f"CASE WHEN {charge} IN ('Usage', 'UnusedReservation', 'UnusedSavingsPlan') THEN 'Usage' "
                               f"WHEN {charge} IN ('Purchase', 'Refund') THEN 'Purchase' WHEN {charge} = 'Tax' THEN 'Tax' "
                               f"WHEN {charge} = 'Credit' THEN 'Credit' ELSE 'Adjustment' END",

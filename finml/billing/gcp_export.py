@@ -17,7 +17,7 @@ import re
 
 from finml.billing.base import Check, Plan, Total
 from finml.billing.normalise import GCP_SERVICE_CATEGORY, case_map, focus_select
-from finml.billing.sql import MONEY_SQL, Cols, bad_number, bad_time, next_month, q
+from finml.billing.sql import MONEY_SQL, Cols, bad_number, bad_time, next_month, plus_hours, q
 
 FOLDED = ("COMMITTED_USAGE_DISCOUNT", "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE", "SUSTAINED_USAGE_DISCOUNT",
           "DISCOUNT", "FREE_TIER", "SUBSCRIPTION_BENEFIT", "RESELLER_MARGIN", "FEE_UTILIZATION_OFFSET")
@@ -112,7 +112,7 @@ class GcpExportFormat:
             "BillingPeriodStart": period_start,
             "BillingPeriodEnd": next_month(period_start),
             "ChargePeriodStart": start,
-            "ChargePeriodEnd": f"COALESCE({cols.time('usage_end_time')}, {start} + INTERVAL 1 HOUR)",
+            "ChargePeriodEnd": f"COALESCE({cols.time('usage_end_time')}, {plus_hours(start, 1)})",
             "ChargeCategory": f"CASE WHEN {cost_type} = 'tax' THEN 'Tax' WHEN {cost_type} IN ('adjustment', "
                               f"'rounding error') THEN 'Adjustment' WHEN {is_fee} THEN 'Purchase' ELSE 'Usage' END",
             "ChargeDescription": sku_desc,

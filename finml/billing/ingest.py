@@ -201,15 +201,16 @@ class _SourcePass:
 def _source_pass(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> _SourcePass:
     """One scan of the source: row counts, currencies, the first bad row of every check and the
     reconciliation totals, per billing period and account."""
-    period = period_key(plan.billing_period_sql)
     totals = [f"sum({t.source_sql})" if not t.source_sql.lower().startswith("sum(") else t.source_sql
               for t in plan.totals]
     checks = [f"min(__row) FILTER (WHERE {c.predicate})" for c in plan.checks]
     cur = f"list(DISTINCT {plan.currency_sql})" if plan.currency_sql else "[]"
     aggs = ", ".join(["count(*)", cur, *checks, *totals])
     with _duck_errors(sf.name):
-        rows = con.execute(f"SELECT {period} AS m, CAST({plan.billing_account_sql} AS VARCHAR) AS a, {aggs} "
-                           "FROM src GROUP BY ALL").fetchall()
+        # Group by the raw period timestamp (cheap) and derive the YYYY-MM key on the few groups.
+        rows = con.execute(f"SELECT {period_key('p')} AS m, * EXCLUDE (p) FROM (SELECT {plan.billing_period_sql} AS p, "
+                           f"CAST({plan.billing_account_sql} AS VARCHAR) AS a, {aggs} FROM src GROUP BY ALL)").fetchall()
+        rows = _merge(rows, n_checks=len(plan.checks))
     if not rows:
         raise BillingFileError("the file has a header but no billing rows", path=sf.name,
                                hint="re-export the billing period; an empty export cannot be reconciled")
@@ -232,6 +233,24 @@ def _source_pass(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> _SourcePas
     groups = {(str(r[0]), str(r[1])): (int(r[2]), [Decimal(v if v is not None else 0) for v in r[off:]])
               for r in rows}
     return _SourcePass(groups)
+
+
+def _merge(rows: list[tuple], n_checks: int) -> list[tuple]:
+    """Merge aggregate rows that share (period key, account): count, currencies, check minima, sums."""
+    out: dict[tuple[Any, Any], list[Any]] = {}
+    for r in rows:
+        key = (r[0], r[1])
+        if key not in out:
+            out[key] = list(r)
+            continue
+        acc = out[key]
+        acc[2] += r[2]
+        acc[3] = list(acc[3] or []) + list(r[3] or [])
+        for i in range(4, 4 + n_checks):
+            acc[i] = r[i] if acc[i] is None else acc[i] if r[i] is None else min(acc[i], r[i])
+        for i in range(4 + n_checks, len(r)):
+            acc[i] = r[i] if acc[i] is None else acc[i] if r[i] is None else acc[i] + r[i]
+    return [tuple(v) for v in out.values()]
 
 
 def _check_duplicates(con: Any, sf: SourceFile, cols: Cols, plan: Plan) -> None:
@@ -307,10 +326,20 @@ def _reconcile(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Pat
     nulls = ", ".join(f"count(*) FILTER (WHERE {c} IS NULL)" for c in _REQUIRED_OUT)
     with _duck_errors(sf.name):
         foc = con.execute(
-            f"SELECT {period_key('BillingPeriodStart')} AS m, BillingAccountId AS a, count(*), any_value(BillingCurrency), "
-            f"min(x_SourceRow) FILTER (WHERE {missing}), {nulls}, {foc_aggs} "
-            f"FROM read_parquet({lit(_staged_glob(out))}, hive_partitioning = false) GROUP BY ALL").fetchall()
+            f"SELECT {period_key('p')} AS m, * EXCLUDE (p) FROM (SELECT BillingPeriodStart AS p, BillingAccountId AS a, "
+            f"count(*), any_value(BillingCurrency), min(x_SourceRow) FILTER (WHERE {missing}), {nulls}, {foc_aggs} "
+            f"FROM read_parquet({lit(_staged_glob(out))}, hive_partitioning = false) GROUP BY ALL)").fetchall()
     nreq = len(_REQUIRED_OUT)
+    merged: dict[tuple[Any, Any], list[Any]] = {}
+    for r in foc:
+        acc = merged.setdefault((r[0], r[1]), [r[0], r[1], 0, r[3], None] + [0] * nreq + [None] * len(plan.totals))
+        acc[2] += r[2]
+        acc[4] = r[4] if acc[4] is None else acc[4] if r[4] is None else min(acc[4], r[4])
+        for i in range(5, 5 + nreq):
+            acc[i] += r[i]
+        for i in range(5 + nreq, len(r)):
+            acc[i] = r[i] if acc[i] is None else acc[i] if r[i] is None else acc[i] + r[i]
+    foc = [tuple(v) for v in merged.values()]
     bad = [r for r in foc if r[4] is not None]
     if bad:
         first = min(bad, key=lambda r: r[4])
