@@ -91,3 +91,39 @@ def test_crash_during_commit_keeps_each_partition_whole(tmp_path: Path, data_dir
     monkeypatch.setattr("finml.store.costs.os.replace", real)
     n, billed = _total(data_dir)
     assert (n, billed) in {(10, _cur.BILLED + 1), (10, _cur.BILLED), (20, 2 * _cur.BILLED + 1)}
+
+
+def test_totals_that_do_not_reconcile_fail_with_the_difference(tmp_path: Path, data_dir: Path, run_cli,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A normaliser that loses a cent is caught: exit 2, the difference shown, nothing stored."""
+    from finml.billing import aws_cur
+    from finml.billing.base import Plan
+
+    real = aws_cur.CurFormat.plan
+
+    def lossy(self: aws_cur.CurFormat, cols: object, source: str) -> Plan:
+        plan = real(self, cols, source)  # type: ignore[arg-type]
+        return Plan(**{**plan.__dict__, "focus_sql": plan.focus_sql.replace(
+            "AS \"BilledCost\"", "- CAST(0.01 AS DECIMAL(38,10)) AS \"BilledCost\"", 1)})
+
+    monkeypatch.setattr(aws_cur.CurFormat, "plan", lossy)
+    f = _cur.write_legacy_csv(tmp_path / "cur.csv")
+    res = run_cli("ingest", str(f))
+    assert res.exit_code == 2
+    assert "do not reconcile" in res.stderr and "difference -0.08" in res.stderr  # 8 rows x 1 cent
+    assert "Reconciliation" in res.stderr and "NO" in res.stderr
+    assert CostStore(data_dir).is_empty()
+
+
+def test_cli_json_report_and_empty_costs(tmp_path: Path, data_dir: Path, run_cli) -> None:
+    import json
+
+    assert "No cost rows" in run_cli("costs").stdout
+    res = run_cli("ingest", str(_cur.write_legacy_csv(tmp_path / "cur.csv")), "--output-format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "finml-ingest/1"
+    rec = {r["total"]: r for r in doc["files"][0]["reconciliation"]}
+    assert rec["lineItem/UnblendedCost"]["source"] == "685.21" and rec["lineItem/UnblendedCost"]["ok"] is True
+    assert doc["partitions"] == [{"provider": "aws", "period": "2026-10", "account": _cur.PAYER}]
+    assert run_cli("ingest").exit_code == 2
+    assert run_cli("ingest", "--format", "bogus", str(tmp_path / "cur.csv")).exit_code == 2
