@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date, datetime, time, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +179,7 @@ def costs(since: datetime | None, until: datetime | None, group_by: str | None, 
     totals = result.totals()
     text = buf.getvalue()
     if totals:
-        text += "Total: " + ", ".join(f"{money_str(a.quantize(__import__('decimal').Decimal('0.01')))} {c}"
+        text += "Total: " + ", ".join(f"{money_str(a.quantize(Decimal('0.01')))} {c}"
                                       for c, a in sorted(totals.items())) + "\n"
     else:
         text += "No cost rows in the store for this range (run 'finml ingest' first).\n"

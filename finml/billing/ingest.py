@@ -28,7 +28,7 @@ from finml.billing import detect as detect_mod
 from finml.billing.base import Plan, SourceFormat
 from finml.billing.sources import SourceFile, resolve
 from finml.billing.sql import Cols, lit, period_key, q, safe_key
-from finml.errors import BillingFileError, FinmlError
+from finml.errors import BillingFileError
 from finml.store import default_data_dir, store_lock
 from finml.store.costs import CostStore
 
@@ -453,7 +453,3 @@ def ingest(inputs: Sequence[str], *, data_dir: Path | None = None, fmt: str | No
     with tempfile.TemporaryDirectory(prefix="finml-ingest-") as tmp:
         files = resolve(list(inputs), Path(tmp), s3_client=s3_client)
         return ingest_files(files, data_dir=data_dir, fmt=fmt, provider=provider, workdir=Path(tmp))
-
-
-def ingest_error_lines(exc: FinmlError) -> list[ReconLine]:
-    return list(getattr(exc, "lines", []))
