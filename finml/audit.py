@@ -172,6 +172,7 @@ def analyse(
     names = list(recommender_names) if recommender_names else registry.names()
     findings: list[Finding] = []
     excluded: list[Finding] = []
+    in_scope = set(estate.providers) | {r.provider for r in estate.resources}
     issues = list(estate.issues)
     for name in names:
         cls = registry.get(name)
@@ -191,6 +192,8 @@ def analyse(
             ))
             continue
         for f in produced:
+            if f.provider not in in_scope:
+                continue  # e.g. bills in the store cover a provider this audit was not asked about
             (excluded if config.exclude.matches(f.resource_id, f.tags) else findings).append(f)
     findings.sort(key=lambda f: (-f.monthly_saving.amount, f.recommender, f.resource_id))
     counts: dict[str, int] = {}

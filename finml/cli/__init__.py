@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "anomalies": "reports.cli:anomalies",
     "profile": "profiler.cli:profile",
     "runs": "profiler.cli:runs",
+    "ingest": "finml.billing.cli:ingest",
+    "costs": "finml.billing.cli:costs",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,21 @@ class CostStore:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         return path
+
+    def commit(self, staged: Mapping[tuple[str, str, str], Path]) -> list[Path]:
+        """Move already-written partition files (``(provider, period, account) -> path``, on the
+        store's filesystem, FOCUS columns) into place, each by fsync + atomic rename. The caller
+        holds the store lock and has validated every file first, so a failure before this point
+        changes nothing and each partition is always either its old or its new version."""
+        moved = []
+        for (provider, period, account), src in sorted(staged.items()):
+            path = self.partition_path(provider, period, account)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(src, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(src, path)
+            moved.append(path)
+        return moved
 
     def partitions(self) -> Iterator[Partition]:
         for f in sorted(self.root.glob("provider=*/period=*/account=*.parquet")):

@@ -276,6 +276,8 @@ def _reserved(pages: RawPages, ids: _Ids, now: datetime, account: str, name: str
             ("m5.large", 4, "No Upfront", 0.0, 0.06, now - timedelta(days=200), "active"),
             ("m5.xlarge", 2, "Partial Upfront", 508.0, 0.058, now - timedelta(days=100), "active"),
             ("m4.large", 6, "All Upfront", 1100.0, 0.0, now - timedelta(days=500), "retired"),
+            # planted: expires in 18 days (commitment-expiry)
+            ("c5.xlarge", 3, "No Upfront", 0.0, 0.1062, now - timedelta(days=365 - 18), "active"),
         ):
             ris.append({
                 "ReservedInstancesId": ids("ri", 8) + "-0000-4000-8000-000000000000", "InstanceType": itype,
