@@ -72,6 +72,19 @@ def _m(value: Decimal | str | int) -> Decimal:
     return Decimal(value).quantize(_Q, rounding=ROUND_HALF_EVEN)
 
 
+def _fleet_hours(provider: str, region: str, itype: str | None, daily_cost: Decimal) -> Decimal:
+    """Instance-hours a line's daily cost buys at the embedded list price, so that prices derived
+    from the demo bills are realistic (a line is a small fleet, not one very expensive machine)."""
+    if itype is None:
+        return Decimal(24)
+    from finml.pricing.embedded import EmbeddedCatalog
+
+    quote = EmbeddedCatalog.load().instance_hour(provider, region, itype)
+    if quote is None:
+        return Decimal(24)
+    return max(Decimal(24), (daily_cost / quote.price.amount).quantize(Decimal(1)))
+
+
 def _month_bounds(day: datetime) -> tuple[datetime, datetime]:
     start = day.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
@@ -106,11 +119,12 @@ def demo_costs(now: datetime) -> pa.Table:
             if service == "Amazon SageMaker" and d >= DAYS - 3:
                 factor *= 6  # the planted spike: a runaway training job
             cost = _m(Decimal(base) * factor)
+            hours = _fleet_hours(prov, region, itype, Decimal(base)) * factor
             add(ProviderName=_PROVIDER_NAME[prov], BillingAccountId=billing, BillingAccountName=f"{prov}-demo",
                 BillingCurrency="USD", ChargePeriodStart=day, ChargeCategory="Usage",
                 ChargeDescription=f"{service} usage", BilledCost=cost, EffectiveCost=cost,
-                ListCost=cost, ContractedCost=cost, PricingCategory="Standard", PricingQuantity=_m(24),
-                PricingUnit="Hours" if itype else "Units", ConsumedQuantity=_m(24),
+                ListCost=cost, ContractedCost=cost, PricingCategory="Standard", PricingQuantity=_m(hours),
+                PricingUnit="Hours" if itype else "Units", ConsumedQuantity=_m(hours),
                 ConsumedUnit="Hours" if itype else "Units", ServiceName=service, ServiceCategory=category,
                 SubAccountId=sub, SubAccountName=sub_name, RegionId=region, RegionName=region,
                 ResourceId=resource, ResourceType=category, SkuId=f"{prov}-{service[:12]}".replace(" ", "-"),
