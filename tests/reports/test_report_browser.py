@@ -109,3 +109,27 @@ def test_report_in_browser(browser: Any, report_file: Path, artifacts: Path) -> 
     phone.screenshot(path=str(artifacts / "report-phone.png"), full_page=True)
     page.close()
     phone.close()
+
+
+def test_demo_report_in_browser(browser: Any, tmp_path: Path, artifacts: Path) -> None:
+    out = tmp_path / "demo.html"
+    result = CliRunner().invoke(cli, ["report", "--demo", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size < 5_000_000
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(out.as_uri())
+    page.wait_for_load_state("load")
+    assert errors == [] and requests == [out.as_uri()]
+    assert page.evaluate("Object.keys(Chart.instances).length") == 3
+    rows = page.eval_on_selector_all("#findings tbody tr", "trs => trs.length")
+    providers = set(page.eval_on_selector_all("#findings tbody tr", "trs => trs.map(t => t.dataset.provider)"))
+    assert rows > 100 and providers == {"aws", "azure", "gcp", "alibaba"}
+    # the planted SageMaker spike in the demo bills is flagged
+    assert "Amazon SageMaker" in page.inner_text("#anomalies")
+    page.screenshot(path=str(artifacts / "report-demo.png"), full_page=True)
+    page.close()
