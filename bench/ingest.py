@@ -7,8 +7,8 @@ maps -- then times, each in its own process on the same file:
 
 1. ``finml ingest`` (detect, validate, normalise + amortise, write partitions, reconcile);
 2. the floor: DuckDB alone reading the file and writing the same columns to Parquet;
-3. the FinOps Foundation ``focus-converter`` (``--converter PATH``; default: on PATH or in
-   /work/fc-venv), reporting exactly why when it cannot run;
+3. the FinOps Foundation ``focus-converter`` (``--converter PATH``, default: on PATH; it needs its
+   own virtualenv, see the ``bench`` extra in pyproject.toml), reporting exactly why it cannot run;
 4. ``finml costs --group-by service --granularity day`` over the ingested store.
 
 Prints rows/s, peak RSS (from wait4) and the ratios against the targets.
