@@ -71,6 +71,33 @@ COLUMNS = tuple(SCHEMA.names)
 MONEY_COLUMNS = tuple(f.name for f in SCHEMA if f.type == MONEY)
 
 
+PROVIDER_KEYS: dict[str, str] = {
+    "aws": "aws", "amazon web services": "aws", "amazon": "aws",
+    "microsoft": "azure", "azure": "azure", "microsoft azure": "azure",
+    "google cloud": "gcp", "google": "gcp", "gcp": "gcp", "google cloud platform": "gcp",
+    "alibaba cloud": "alibaba", "alibaba": "alibaba", "alibabacloud": "alibaba", "aliyun": "alibaba",
+}
+"""Lower-cased FOCUS ``ProviderName`` values -> finml provider plug-in names."""
+
+
+def provider_key(provider_name: str | None) -> str | None:
+    """The finml provider name for a FOCUS ``ProviderName`` (``AWS`` -> ``aws``…), or None."""
+    if not provider_name:
+        return None
+    return PROVIDER_KEYS.get(provider_name.strip().lower())
+
+
+def provider_key_sql(column: str = "ProviderName") -> str:
+    """SQL ``CASE`` branches mapping ``column`` the way :func:`provider_key` does (no ELSE/END)."""
+    by_key: dict[str, list[str]] = {}
+    for name, key in PROVIDER_KEYS.items():
+        by_key.setdefault(key, []).append(name)
+    whens = " ".join(
+        f"WHEN lower({column}) IN ({', '.join(repr(n) for n in names)}) THEN '{key}'" for key, names in by_key.items()
+    )
+    return f"CASE {whens}"
+
+
 class CostsView(Protocol):
     """Read access to normalised cost rows (the billing store implements it)."""
 

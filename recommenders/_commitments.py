@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from finml.focus import CostsView
+from finml.focus import CostsView, provider_key
 from finml.model import Commitment, Kind
 from finml.money import HOURS_PER_MONTH, Money
-from finml.pricing.bills import HOUR_UNITS, provider_key, usage_without_commitment
+from finml.pricing.bills import HOUR_UNITS, usage_without_commitment
 
 ZERO = Decimal(0)
 HOUR = timedelta(hours=1)

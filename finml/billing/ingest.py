@@ -29,6 +29,7 @@ from finml.billing.base import Plan, SourceFormat
 from finml.billing.sources import SourceFile, resolve
 from finml.billing.sql import Cols, lit, period_key, q, safe_key
 from finml.errors import BillingFileError
+from finml.focus import provider_key_sql
 from finml.store import default_data_dir, store_lock
 from finml.store.costs import CostStore
 
@@ -282,11 +283,7 @@ def _stage(con: Any, sf: SourceFile, fmt: SourceFormat, plan: Plan, out: Path, s
     (one payer and one month, the usual export) the file is written directly, else split by DuckDB."""
     provider = fmt.provider
     prov_sql = lit(provider) if provider != "any" else (
-        "CASE WHEN lower(ProviderName) IN ('aws', 'amazon web services') THEN 'aws' "
-        "WHEN lower(ProviderName) IN ('microsoft', 'azure', 'microsoft azure') THEN 'azure' "
-        "WHEN lower(ProviderName) IN ('google cloud', 'google', 'gcp', 'google cloud platform') THEN 'gcp' "
-        "WHEN lower(ProviderName) IN ('alibaba cloud', 'alibaba', 'alibabacloud', 'aliyun') THEN 'alibaba' "
-        f"ELSE {safe_key('lower(ProviderName)')} END")
+        f"{provider_key_sql('ProviderName')} ELSE {safe_key('lower(ProviderName)')} END")
     name = lit(sf.name)
     body = f"SELECT * REPLACE (COALESCE(x_SourceFile, {name}) AS x_SourceFile) FROM ({plan.focus_sql}) AS f"
     with _duck_errors(sf.name):

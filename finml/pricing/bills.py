@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from finml.focus import CostsView
+from finml.focus import CostsView, provider_key
 from finml.money import Money
 from finml.pricing import PriceQuote, Term
 
@@ -36,12 +36,6 @@ HOUR_UNITS = frozenset({"hours", "hour", "hrs", "hr", "1 hour", "h"})
 GB_MONTH_UNITS = frozenset({"gb-mo", "gb-month", "gb month", "gib-month", "gibibyte month", "gb-months", "gibibytemonth", "1 gb/month", "gb/month"})
 _OTHER_OS = re.compile(r"windows|rhel|red hat|suse|sql server", re.I)
 
-_PROVIDERS = {
-    "aws": "aws", "amazon web services": "aws", "amazon": "aws",
-    "microsoft": "azure", "azure": "azure", "microsoft azure": "azure",
-    "google cloud": "gcp", "google": "gcp", "gcp": "gcp", "google cloud platform": "gcp",
-    "alibaba cloud": "alibaba", "alibaba": "alibaba", "alibabacloud": "alibaba", "aliyun": "alibaba",
-}
 
 
 def usage_without_commitment(table: pa.Table) -> pa.Table:
@@ -50,13 +44,6 @@ def usage_without_commitment(table: pa.Table) -> pa.Table:
 
     mask = pc.and_(pc.equal(table["ChargeCategory"], "Usage"), pc.is_null(table["CommitmentDiscountId"]))
     return table.filter(pc.fill_null(mask, False))
-
-
-def provider_key(provider_name: str | None) -> str | None:
-    """The finml provider name for a FOCUS ``ProviderName`` (``AWS`` -> ``aws``…)."""
-    if not provider_name:
-        return None
-    return _PROVIDERS.get(provider_name.strip().lower())
 
 
 @dataclass
