@@ -76,6 +76,19 @@ class AuditResult:
         return out
 
 
+def costs_view(config: Config, demo: bool, now: datetime) -> CostsView | None:
+    """Bills for the recommenders that read them: the demo's, else the store's when it has any."""
+    if demo:
+        from finml.billing.demo import demo_costs
+        from finml.focus import TableCostsView
+
+        return TableCostsView(demo_costs(now))
+    from finml.store.costs import CostStore
+
+    store = CostStore(config.resolved_data_dir())
+    return None if store.is_empty() else store
+
+
 def provider_classes(names: Sequence[str]) -> list[type[Provider]]:
     from providers import registry
 

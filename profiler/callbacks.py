@@ -59,6 +59,32 @@ class StepTimer:
             self.pause()
 
 
+class _RunHolder:
+    """The run a callback profiles: one it was given, or one it opens and closes itself."""
+
+    def __init__(self, run: ProfileRun | None = None, **run_kwargs: Any) -> None:
+        super().__init__()
+        self.timer = StepTimer()
+        self._own = run is None
+        self._run: ProfileRun | None = run
+        self._run_kwargs = run_kwargs
+
+    @property
+    def run(self) -> ProfileRun | None:
+        return self._run
+
+    def _open(self, **defaults: Any) -> None:
+        run = self._run or ProfileRun(**{**defaults, **self._run_kwargs})
+        self._run = run
+        run.start()
+        self.timer.attach(run)
+
+    def _finish(self) -> None:
+        self.timer.phase_end()
+        if self._run is not None and self._own:
+            self._run.close("finished", 0)
+
+
 def _hf_base() -> type:
     try:
         from transformers import TrainerCallback
@@ -67,30 +93,15 @@ def _hf_base() -> type:
     return TrainerCallback  # type: ignore[no-any-return]
 
 
-class FinmlTrainerCallback(_hf_base()):  # type: ignore[misc]
+class FinmlTrainerCallback(_RunHolder, _hf_base()):  # type: ignore[misc]
     """``Trainer(callbacks=[FinmlTrainerCallback(name="bert")])``.
 
     ``run`` reuses an open run; otherwise ``run_kwargs`` go to :class:`ProfileRun`. Every rank
     of a distributed job profiles its own devices under the shared job id (one record per job).
     """
 
-    def __init__(self, run: ProfileRun | None = None, **run_kwargs: Any) -> None:
-        self.timer = StepTimer()
-        self._own = run is None
-        self._run = run
-        self._run_kwargs = run_kwargs
-
-    @property
-    def run(self) -> ProfileRun | None:
-        return self._run
-
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        if self._run is None:
-            opts = dict(self._run_kwargs)
-            opts.setdefault("name", getattr(args, "run_name", None))
-            self._run = ProfileRun(**opts)
-        self._run.start()
-        self.timer.attach(self._run)
+        self._open(name=getattr(args, "run_name", None))
         return control
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
@@ -120,9 +131,7 @@ class FinmlTrainerCallback(_hf_base()):  # type: ignore[misc]
         return control
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        self.timer.phase_end()
-        if self._run is not None and self._own:
-            self._run.close("finished", 0)
+        self._finish()
         return control
 
 
@@ -136,25 +145,11 @@ def _lightning_base() -> type:
     return object
 
 
-class FinmlLightningCallback(_lightning_base()):  # type: ignore[misc]
+class FinmlLightningCallback(_RunHolder, _lightning_base()):  # type: ignore[misc]
     """``Trainer(callbacks=[FinmlLightningCallback(name="resnet")])``."""
 
-    def __init__(self, run: ProfileRun | None = None, **run_kwargs: Any) -> None:
-        super().__init__()
-        self.timer = StepTimer()
-        self._own = run is None
-        self._run = run
-        self._run_kwargs = run_kwargs
-
-    @property
-    def run(self) -> ProfileRun | None:
-        return self._run
-
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
-        if self._run is None:
-            self._run = ProfileRun(**self._run_kwargs)
-        self._run.start()
-        self.timer.attach(self._run)
+        self._open()
 
     def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
         self.timer.step_begin()
@@ -179,9 +174,7 @@ class FinmlLightningCallback(_lightning_base()):  # type: ignore[misc]
         self.timer.pause()
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
-        self.timer.phase_end()
-        if self._run is not None and self._own:
-            self._run.close("finished", 0)
+        self._finish()
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
         if self._run is not None and self._own:

@@ -131,27 +131,24 @@ class ActiveRuns:
         for c, p in self._entries(min_mtime=since - self.stale_s):
             if c.until is not None and c.until <= since:
                 continue
-            if c.until is None:
-                try:
-                    if now - p.stat().st_mtime > self.stale_s:
-                        continue
-                except OSError:
-                    continue
+            if c.until is None and not self._fresh(p, now):
+                continue
             out.append(c)
         return out
+
+    def _fresh(self, path: Path, now: float) -> bool:
+        """Whether an open claim's heartbeat file was touched within ``stale_s``."""
+        try:
+            return now - path.stat().st_mtime <= self.stale_s
+        except OSError:
+            return False
 
     def active(self, now: float | None = None) -> list[Claim]:
         now = time.time() if now is None else now
         out = []
         for c, p in self._entries(min_mtime=now - self.stale_s):
-            if c.until is not None:
-                continue
-            try:
-                if now - p.stat().st_mtime > self.stale_s:
-                    continue
-            except OSError:
-                continue
-            out.append(c)
+            if c.until is None and self._fresh(p, now):
+                out.append(c)
         return out
 
     @staticmethod

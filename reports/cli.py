@@ -93,22 +93,17 @@ def _audit_doc(config: Any, demo: bool, audit_path: Path | None, now: Any) -> tu
         if doc.get("schema") != "finml-audit/1":
             raise InputError(f"{audit_path}: schema {doc.get('schema')!r} is not finml-audit/1")
         return doc, None
-    recent = history.latest(20)
     if demo:
-        from finml.audit import Source, analyse, gather
-        from finml.billing.demo import demo_costs
-        from finml.focus import TableCostsView
+        from finml.audit import Source, analyse, costs_view, gather
+        from finml.history_cli import record_and_diff
         from finml.output import result_json
         from providers import registry
 
         pages = gather(registry.names(), Source("demo"), config, now=now)
-        result = analyse(pages, config, now=now, source=Source("demo"), costs=TableCostsView(demo_costs(now)))
-        known = history.first_seen()
-        result.first_seen = {f.id: known.get(f.id, now.date().isoformat()) for f in result.findings}
-        doc = result_json(result)
-        from finml.store.history import RecordedAudit
-
-        return doc, diff(doc, recent[0] if recent else None, [*recent, RecordedAudit(Path("<now>"), now, doc)]).to_json()
+        result = analyse(pages, config, now=now, source=Source("demo"), costs=costs_view(config, True, now))
+        demo_diff = record_and_diff(result, config, "demo", record=False, want_diff=True)
+        return result_json(result), demo_diff.to_json() if demo_diff else None
+    recent = history.latest(20)
     if not recent:
         return None, None
     current, previous = recent[0], (recent[1] if len(recent) > 1 else None)

@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from finml.cli import EXIT_OK, EXIT_PARTIAL, EXIT_SAVINGS, load_config
 from finml.cli.common import output_options, progress_display, write_output
 from finml.errors import UsageError
-
-if TYPE_CHECKING:
-    from finml.config import Config
-    from finml.focus import CostsView
 
 
 def _amount(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
@@ -57,7 +52,7 @@ def audit(ctx: click.Context, providers: tuple[str, ...], from_dir: Path | None,
 
     Read-only: an audit only calls Describe/List/Get operations on your clouds.
     """
-    from finml.audit import DEMO_NOW, Source, analyse, gather
+    from finml.audit import DEMO_NOW, Source, analyse, costs_view, gather
     from finml.output import render_csv, render_json
 
     if demo and from_dir:
@@ -72,7 +67,7 @@ def audit(ctx: click.Context, providers: tuple[str, ...], from_dir: Path | None,
     if not names:
         names = pages.providers()
     result = analyse(pages, config, now=now, source=source, started_at=started,
-                     recommender_names=recommender_names or None, costs=_costs(config, demo, now))
+                     recommender_names=recommender_names or None, costs=costs_view(config, demo, now))
 
     from finml.history_cli import record_and_diff
 
@@ -96,22 +91,6 @@ def audit(ctx: click.Context, providers: tuple[str, ...], from_dir: Path | None,
         notify_audit(notify_url, result, audit_diff, config)
 
     ctx.exit(exit_code(result, fail_on, config.currency))
-
-
-def _costs(config: Config, demo: bool, now: datetime) -> CostsView | None:
-    """Bills for the recommenders that read them: the demo's, else the store's when it has any."""
-    if demo:
-        try:
-            from finml.billing.demo import demo_costs
-        except ImportError:
-            return None
-        from finml.focus import TableCostsView
-
-        return TableCostsView(demo_costs(now))
-    from finml.store.costs import CostStore
-
-    store = CostStore(config.resolved_data_dir())
-    return None if store.is_empty() else store
 
 
 def exit_code(result: object, fail_on: Decimal | None, currency: str) -> int:
